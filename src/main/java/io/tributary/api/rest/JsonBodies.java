@@ -1,0 +1,83 @@
+package io.tributary.api.rest;
+
+import jakarta.json.Json;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParsingException;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * Reads request bodies with JSON-P so that malformed JSON (400) is told apart from well-formed
+ * JSON with wrong content (422), each with a message that says what was wrong.
+ */
+final class JsonBodies {
+
+    private JsonBodies() {
+    }
+
+    static JsonObject object(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw RestException.badRequest("The request body is empty; a JSON object was expected");
+        }
+        return object(new ByteArrayInputStream(body));
+    }
+
+    static JsonObject object(InputStream in) {
+        try (JsonReader reader = Json.createReader(in)) {
+            JsonValue value = reader.readValue();
+            if (!(value instanceof JsonObject o)) {
+                throw RestException.unprocessable("A JSON object was expected, got " + value.getValueType());
+            }
+            return o;
+        } catch (JsonParsingException e) {
+            throw RestException.badRequest("Malformed JSON: " + e.getMessage());
+        } catch (jakarta.json.JsonException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw RestException.badRequest("Could not read the request body: " + io.getMessage());
+            }
+            throw RestException.badRequest("Malformed JSON: " + e.getMessage());
+        }
+    }
+
+    static Optional<String> string(JsonObject o, String field) {
+        JsonValue v = o.get(field);
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return Optional.empty();
+        }
+        if (v instanceof JsonString s) {
+            return Optional.of(s.getString());
+        }
+        throw RestException.unprocessable("Field '" + field + "' must be a string");
+    }
+
+    static Optional<Long> integer(JsonObject o, String field) {
+        JsonValue v = o.get(field);
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return Optional.empty();
+        }
+        if (v instanceof JsonNumber n && n.isIntegral()) {
+            try {
+                return Optional.of(n.longValueExact());
+            } catch (ArithmeticException e) {
+                throw RestException.unprocessable("Field '" + field + "' is out of range");
+            }
+        }
+        throw RestException.unprocessable("Field '" + field + "' must be a whole number");
+    }
+
+    static Optional<Integer> int32(JsonObject o, String field) {
+        return integer(o, field).map(v -> {
+            if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                throw RestException.unprocessable("Field '" + field + "' is out of range");
+            }
+            return v.intValue();
+        });
+    }
+}

@@ -1,0 +1,273 @@
+package io.tributary.app;
+
+import io.tributary.broker.LogDirIdentity;
+import io.tributary.broker.Partitioner;
+import io.tributary.broker.RecordService;
+import io.tributary.broker.ReplicaManager;
+import io.tributary.broker.TopicService;
+import io.tributary.config.BrokerConfig;
+import io.tributary.coordination.ClusterMetadataStore;
+import io.tributary.coordination.CuratorClients;
+import io.tributary.coordination.EmbeddedZooKeeper;
+import io.tributary.coordination.ZooKeeperSession;
+import io.tributary.metadata.BrokerInfo;
+import io.tributary.storage.LogConfig;
+import io.tributary.storage.LogManager;
+import io.tributary.storage.LogManagerConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
+import jakarta.inject.Inject;
+import org.apache.curator.framework.CuratorFramework;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The broker's lifecycle: ZooKeeper (embedded or external), the log manager, and the services the
+ * APIs call. Start-up runs in two steps. The synchronous step, when the application starts,
+ * connects to ZooKeeper and checks the log directories belong to this cluster; a failure there
+ * stops the application with a message saying why. Log recovery, which can take long after a
+ * crash, then runs on managed threads while the startup probe reports progress; the broker
+ * registers in ZooKeeper and serves requests only when it is done.
+ *
+ * <p>Thread-safe: the state moves LATENT → STARTING → RUNNING (or FAILED) → CLOSED through an
+ * atomic reference; the components are published before the state says RUNNING.
+ */
+@ApplicationScoped
+public class Broker {
+
+    private static final System.Logger LOG = System.getLogger(Broker.class.getName());
+
+    /** Where the broker is in its life. */
+    public enum State { LATENT, STARTING, RUNNING, FAILED, CLOSED }
+
+    private final BrokerConfig config;
+    private final BrokerExecutors executors;
+    private final Clock clock;
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+
+    private volatile EmbeddedZooKeeper embeddedZooKeeper;
+    private volatile CuratorFramework curator;
+    private volatile ZooKeeperSession session;
+    private volatile ClusterMetadataStore metadata;
+    private volatile LogManager logManager;
+    private volatile ReplicaManager replicaManager;
+    private volatile TopicService topicService;
+    private volatile RecordService recordService;
+    private volatile String clusterId;
+    private volatile Throwable failure;
+
+    /** For the container's client proxy only. */
+    protected Broker() {
+        this.config = null;
+        this.executors = null;
+        this.clock = null;
+    }
+
+    @Inject
+    public Broker(BrokerConfig config, BrokerExecutors executors, Clock clock) {
+        this.config = config;
+        this.executors = executors;
+        this.clock = clock;
+    }
+
+    void onStartup(@Observes Startup event) {
+        start();
+    }
+
+    /** Connects to ZooKeeper and starts log recovery in the background. Idempotent. */
+    public void start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTING)) {
+            return;
+        }
+        try {
+            String connect = config.zooKeeper().connect().orElseGet(this::startEmbeddedZooKeeper);
+            curator = CuratorClients.newClient(connect, config.zooKeeper().sessionTimeoutMs(),
+                    config.zooKeeper().connectionTimeoutMs(), executors.threadFactory());
+            curator.start();
+            session = new ZooKeeperSession(curator);
+            if (!session.awaitConnected(Duration.ofMillis(config.zooKeeper().connectionTimeoutMs()))) {
+                throw new IllegalStateException("Could not connect to ZooKeeper at " + connect + " within "
+                        + config.zooKeeper().connectionTimeoutMs() + " ms (zookeeper.connection.timeout.ms)");
+            }
+            metadata = new ClusterMetadataStore(curator);
+            metadata.start();
+            clusterId = metadata.clusterId();
+            for (Path dir : config.storage().logDirs()) {
+                LogDirIdentity.ensure(dir, clusterId, config.brokerId());
+            }
+
+            LogConfig brokerLogConfig = LogConfig.defaults().withOverrides(config.storage().topicDefaults());
+            logManager = new LogManager(
+                    new LogManagerConfig(config.storage().logDirs(), config.storage().flushCheckIntervalMs(),
+                            config.storage().checkpointIntervalMs(), config.storage().recoveryThreadsPerDir()),
+                    brokerLogConfig, clock, executors.scheduler(), executors.executor());
+            replicaManager = new ReplicaManager(config.brokerId(), logManager, brokerLogConfig, metadata);
+            topicService = new TopicService(config.brokerId(), metadata, replicaManager, config.topics(),
+                    brokerLogConfig, config.storage().topicDefaults().keySet());
+            recordService = new RecordService(topicService, replicaManager, new Partitioner(), clock);
+
+            LOG.log(Level.INFO, "Broker {0} of cluster {1} connected to ZooKeeper at {2}; loading logs from {3}",
+                    config.brokerId(), clusterId, connect, config.storage().logDirs());
+            logManager.startup(topic -> brokerLogConfig.withOverrides(
+                            metadata.topic(topic).map(t -> t.configs()).orElse(Map.of())))
+                    .thenRun(this::finishStartup)
+                    .exceptionally(this::fail);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(e);
+            throw new IllegalStateException("Interrupted while starting the broker", e);
+        } catch (IOException e) {
+            fail(e);
+            throw new UncheckedIOException("Broker start-up failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            fail(e);
+            throw e;
+        } catch (Exception e) {
+            fail(e);
+            throw new IllegalStateException("Broker start-up failed: " + e.getMessage(), e);
+        }
+    }
+
+    private String startEmbeddedZooKeeper() {
+        embeddedZooKeeper = new EmbeddedZooKeeper(config.zooKeeper().embeddedDataDir(), "127.0.0.1",
+                config.zooKeeper().embeddedPort());
+        embeddedZooKeeper.start();
+        LOG.log(Level.INFO, "No zookeeper.connect set: started an embedded ZooKeeper at {0} with data in {1}",
+                embeddedZooKeeper.connectString(), config.zooKeeper().embeddedDataDir());
+        return embeddedZooKeeper.connectString();
+    }
+
+    private void finishStartup() {
+        replicaManager.loadFromMetadata();
+        metadata.addListener(replicaManager);
+        metadata.registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), List.of(), Optional.empty(),
+                Map.of("http", "http://" + config.advertisedHost() + ":" + config.httpPort())));
+        if (state.compareAndSet(State.STARTING, State.RUNNING)) {
+            LOG.log(Level.INFO, "Broker {0} started: {1} partitions online", config.brokerId(),
+                    replicaManager.partitions().size());
+        }
+    }
+
+    private Void fail(Throwable t) {
+        failure = t;
+        state.compareAndSet(State.STARTING, State.FAILED);
+        LOG.log(Level.ERROR, "Broker start-up failed: " + t.getMessage(), t);
+        return null;
+    }
+
+    @PreDestroy
+    public void close() {
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous == State.CLOSED || previous == State.LATENT) {
+            return;
+        }
+        LOG.log(Level.INFO, "Broker {0} shutting down", config.brokerId());
+        closeQuietly("broker registration", () -> {
+            if (metadata != null) {
+                metadata.removeListener(replicaManager);
+                metadata.deregisterBroker();
+            }
+        });
+        closeQuietly("log manager", () -> {
+            if (logManager != null) {
+                logManager.close();
+            }
+        });
+        closeQuietly("metadata store", () -> {
+            if (metadata != null) {
+                metadata.close();
+            }
+        });
+        closeQuietly("ZooKeeper session", () -> {
+            if (session != null) {
+                session.close();
+            }
+            if (curator != null) {
+                curator.close();
+            }
+        });
+        closeQuietly("embedded ZooKeeper", () -> {
+            if (embeddedZooKeeper != null) {
+                embeddedZooKeeper.close();
+            }
+        });
+        LOG.log(Level.INFO, "Broker {0} stopped", config.brokerId());
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Shutdown goes on past a failing step so the log manager still writes its clean-shutdown marker. */
+    private static void closeQuietly(String what, Step step) {
+        try {
+            step.run();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "Error closing " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** Present once ZooKeeper is connected (readiness asks it). */
+    public Optional<ZooKeeperSession> zooKeeperSession() {
+        return Optional.ofNullable(session);
+    }
+
+    public Optional<LogManager> logManager() {
+        return Optional.ofNullable(logManager);
+    }
+
+    public ClusterMetadataStore metadata() {
+        return requireRunning(metadata);
+    }
+
+    public TopicService topics() {
+        return requireRunning(topicService);
+    }
+
+    public RecordService records() {
+        return requireRunning(recordService);
+    }
+
+    public ReplicaManager replicas() {
+        return requireRunning(replicaManager);
+    }
+
+    private <T> T requireRunning(T component) {
+        State s = state.get();
+        if (s != State.RUNNING) {
+            throw new BrokerNotAvailableException(switch (s) {
+                case LATENT, STARTING -> "The broker is starting: log recovery is not finished yet.";
+                case FAILED -> "The broker failed to start: " + (failure == null ? "unknown cause" : failure.getMessage());
+                default -> "The broker is shutting down.";
+            });
+        }
+        return component;
+    }
+}

@@ -1,0 +1,201 @@
+package io.tributary.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Maps broker properties, named as in Kafka, to a {@link BrokerConfig}. Every value is checked
+ * here, once, so that a bad setting stops start-up with a message naming the property instead of
+ * failing later somewhere deep in the broker.
+ *
+ * <p>The source is a plain lookup function so the mapping is testable without a container; in
+ * the broker it reads MicroProfile Config (server.xml variables, bootstrap.properties, the
+ * environment, {@code META-INF/microprofile-config.properties}).
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class BrokerConfigLoader {
+
+    /** Broker-level log settings and the topic-level names they provide the defaults for. */
+    private static final Map<String, String> LOG_PROPERTY_TO_TOPIC_CONFIG = Map.ofEntries(
+            Map.entry("log.segment.bytes", "segment.bytes"),
+            Map.entry("log.roll.ms", "segment.ms"),
+            Map.entry("message.max.bytes", "max.message.bytes"),
+            Map.entry("log.flush.interval.messages", "flush.messages"),
+            Map.entry("log.flush.interval.ms", "flush.ms"),
+            Map.entry("log.index.interval.bytes", "index.interval.bytes"),
+            Map.entry("log.index.size.max.bytes", "segment.index.bytes"),
+            Map.entry("log.message.timestamp.type", "message.timestamp.type"),
+            Map.entry("compression.type", "compression.type"),
+            Map.entry("log.retention.ms", "retention.ms"),
+            Map.entry("log.retention.bytes", "retention.bytes"),
+            Map.entry("log.cleanup.policy", "cleanup.policy"),
+            Map.entry("log.cleaner.delete.retention.ms", "delete.retention.ms"),
+            Map.entry("min.insync.replicas", "min.insync.replicas"),
+            Map.entry("unclean.leader.election.enable", "unclean.leader.election.enable"));
+
+    private static final Set<String> COMPRESSION_TYPES = Set.of("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd");
+    private static final Set<String> TIMESTAMP_TYPES = Set.of("CreateTime", "LogAppendTime");
+
+    private final Function<String, Optional<String>> source;
+
+    public BrokerConfigLoader(Function<String, Optional<String>> source) {
+        this.source = source;
+    }
+
+    public BrokerConfig load() {
+        int brokerId = intValue("broker.id", 0, 0, Integer.MAX_VALUE);
+        String advertisedHost = string("advertised.host.name").orElse("localhost");
+        int httpPort = intValue("http.port", 9080, 1, 65_535);
+
+        List<Path> logDirs = logDirs();
+        ZooKeeperConfig zooKeeper = new ZooKeeperConfig(
+                string("zookeeper.connect"),
+                intValue("zookeeper.session.timeout.ms", 18_000, 1_000, Integer.MAX_VALUE),
+                intValue("zookeeper.connection.timeout.ms", 18_000, 100, Integer.MAX_VALUE),
+                intValue("zookeeper.embedded.port", 0, 0, 65_535),
+                string("zookeeper.embedded.data.dir").map(BrokerConfigLoader::path)
+                        .orElse(logDirs.get(0).resolve("__embedded_zookeeper")));
+
+        StorageConfig storage = new StorageConfig(
+                logDirs,
+                topicDefaults(),
+                longValue("log.flush.scheduler.interval.ms", 1_000, 1, Long.MAX_VALUE),
+                longValue("log.flush.offset.checkpoint.interval.ms", 60_000, 1, Integer.MAX_VALUE),
+                intValue("num.recovery.threads.per.data.dir", 1, 1, 1024),
+                longValue("log.dir.min.free.bytes", 64L << 20, 0, Long.MAX_VALUE));
+
+        TopicDefaults topics = new TopicDefaults(
+                intValue("num.partitions", 1, 1, 100_000),
+                (short) intValue("default.replication.factor", 1, 1, Short.MAX_VALUE),
+                bool("auto.create.topics.enable", true));
+
+        return new BrokerConfig(brokerId, advertisedHost, httpPort, zooKeeper, storage, topics);
+    }
+
+    private List<Path> logDirs() {
+        String raw = string("log.dirs").or(() -> string("log.dir")).orElse("/tmp/tributary-logs");
+        List<Path> dirs = new ArrayList<>();
+        for (String part : raw.split(",")) {
+            String trimmed = part.trim();
+            if (!trimmed.isEmpty()) {
+                dirs.add(path(trimmed));
+            }
+        }
+        if (dirs.isEmpty()) {
+            throw new InvalidBrokerConfigException("log.dirs", raw, "give at least one directory");
+        }
+        if (dirs.stream().distinct().count() != dirs.size()) {
+            throw new InvalidBrokerConfigException("log.dirs", raw, "each directory may be listed only once");
+        }
+        return dirs;
+    }
+
+    /** Broker log settings under their topic-level names; only what was set, the rest is the engine's default. */
+    private Map<String, String> topicDefaults() {
+        Map<String, String> out = new LinkedHashMap<>();
+        putLong(out, "log.segment.bytes", 14, Integer.MAX_VALUE);
+        putLong(out, "message.max.bytes", 0, Integer.MAX_VALUE);
+        putLong(out, "log.flush.interval.messages", 1, Long.MAX_VALUE);
+        putLong(out, "log.flush.interval.ms", 0, Long.MAX_VALUE);
+        putLong(out, "log.index.interval.bytes", 0, Integer.MAX_VALUE);
+        putLong(out, "log.index.size.max.bytes", 4, Integer.MAX_VALUE);
+        putLong(out, "log.retention.bytes", -1, Long.MAX_VALUE);
+        putLong(out, "log.cleaner.delete.retention.ms", 0, Long.MAX_VALUE);
+        putLong(out, "min.insync.replicas", 1, Integer.MAX_VALUE);
+
+        // Kafka's precedence: .ms wins over .minutes wins over .hours.
+        Optional<Long> rollMs = optionalLong("log.roll.ms", 1, Long.MAX_VALUE)
+                .or(() -> optionalLong("log.roll.hours", 1, Long.MAX_VALUE / 3_600_000L).map(h -> h * 3_600_000L));
+        rollMs.ifPresent(v -> out.put("segment.ms", Long.toString(v)));
+        Optional<Long> retentionMs = optionalLong("log.retention.ms", -1, Long.MAX_VALUE)
+                .or(() -> optionalLong("log.retention.minutes", -1, Long.MAX_VALUE / 60_000L).map(m -> m < 0 ? -1 : m * 60_000L))
+                .or(() -> optionalLong("log.retention.hours", -1, Long.MAX_VALUE / 3_600_000L).map(h -> h < 0 ? -1 : h * 3_600_000L));
+        retentionMs.ifPresent(v -> out.put("retention.ms", Long.toString(v)));
+
+        string("log.message.timestamp.type").ifPresent(v -> {
+            if (!TIMESTAMP_TYPES.contains(v)) {
+                throw new InvalidBrokerConfigException("log.message.timestamp.type", v, "one of " + TIMESTAMP_TYPES);
+            }
+            out.put("message.timestamp.type", v);
+        });
+        string("compression.type").ifPresent(v -> {
+            if (!COMPRESSION_TYPES.contains(v)) {
+                throw new InvalidBrokerConfigException("compression.type", v, "one of " + COMPRESSION_TYPES);
+            }
+            out.put("compression.type", v);
+        });
+        string("log.cleanup.policy").ifPresent(v -> {
+            for (String policy : v.split(",")) {
+                if (!Set.of("delete", "compact").contains(policy.trim())) {
+                    throw new InvalidBrokerConfigException("log.cleanup.policy", v, "delete, compact or both");
+                }
+            }
+            out.put("cleanup.policy", v.replace(" ", ""));
+        });
+        string("unclean.leader.election.enable").ifPresent(v -> out.put("unclean.leader.election.enable",
+                Boolean.toString(bool("unclean.leader.election.enable", false))));
+        return out;
+    }
+
+    /** The topic-level name a broker property provides the default for, if any. */
+    public static Optional<String> topicConfigFor(String brokerProperty) {
+        return Optional.ofNullable(LOG_PROPERTY_TO_TOPIC_CONFIG.get(brokerProperty));
+    }
+
+    /** The broker property that sets a topic-level default, if any. */
+    public static Optional<String> brokerPropertyFor(String topicConfig) {
+        return LOG_PROPERTY_TO_TOPIC_CONFIG.entrySet().stream()
+                .filter(e -> e.getValue().equals(topicConfig)).map(Map.Entry::getKey).findFirst();
+    }
+
+    private void putLong(Map<String, String> out, String property, long min, long max) {
+        optionalLong(property, min, max).ifPresent(v -> out.put(LOG_PROPERTY_TO_TOPIC_CONFIG.get(property), Long.toString(v)));
+    }
+
+    private Optional<String> string(String property) {
+        return source.apply(property).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    private int intValue(String property, int defaultValue, int min, int max) {
+        return optionalLong(property, min, max).map(Long::intValue).orElse(defaultValue);
+    }
+
+    private long longValue(String property, long defaultValue, long min, long max) {
+        return optionalLong(property, min, max).orElse(defaultValue);
+    }
+
+    private Optional<Long> optionalLong(String property, long min, long max) {
+        return string(property).map(raw -> {
+            long value;
+            try {
+                value = Long.parseLong(raw);
+            } catch (NumberFormatException e) {
+                throw new InvalidBrokerConfigException(property, raw, "expected a whole number");
+            }
+            if (value < min || value > max) {
+                throw new InvalidBrokerConfigException(property, raw, "expected a number from " + min + " to " + max);
+            }
+            return value;
+        });
+    }
+
+    private boolean bool(String property, boolean defaultValue) {
+        return string(property).map(raw -> switch (raw.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new InvalidBrokerConfigException(property, raw, "expected true or false");
+        }).orElse(defaultValue);
+    }
+
+    private static Path path(String raw) {
+        return Path.of(raw).toAbsolutePath().normalize();
+    }
+}

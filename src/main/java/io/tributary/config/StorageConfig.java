@@ -1,0 +1,26 @@
+package io.tributary.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where and how partition logs are kept.
+ *
+ * @param logDirs                  {@code log.dirs} (or {@code log.dir}): one or more directories
+ * @param topicDefaults            broker-level log settings translated to their topic-level names
+ *                                 ({@code log.segment.bytes} becomes {@code segment.bytes}, ...), the
+ *                                 defaults every topic's overrides apply on top of
+ * @param flushCheckIntervalMs     {@code log.flush.scheduler.interval.ms}: how often {@code flush.ms} is checked
+ * @param checkpointIntervalMs     {@code log.flush.offset.checkpoint.interval.ms}: recovery-point checkpoints
+ * @param recoveryThreadsPerDir    {@code num.recovery.threads.per.data.dir}
+ * @param minFreeBytes             {@code log.dir.min.free.bytes}: readiness turns DOWN below this
+ */
+public record StorageConfig(List<Path> logDirs, Map<String, String> topicDefaults, long flushCheckIntervalMs,
+                            long checkpointIntervalMs, int recoveryThreadsPerDir, long minFreeBytes) {
+
+    public StorageConfig {
+        logDirs = List.copyOf(logDirs);
+        topicDefaults = Map.copyOf(topicDefaults);
+    }
+}

@@ -1,0 +1,27 @@
+package io.tributary.records;
+
+import org.apache.kafka.common.header.Header;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One record as a client handed it to the broker, before it is in a batch.
+ *
+ * @param key       the key bytes, or null
+ * @param value     the value bytes, or null (a tombstone)
+ * @param timestamp the producer's timestamp in epoch milliseconds, or -1 to take the broker's clock
+ * @param headers   record headers, never null
+ */
+public record ProducedRecord(ByteBuffer key, ByteBuffer value, long timestamp, Header[] headers) {
+
+    public ProducedRecord {
+        if (headers == null) {
+            headers = new Header[0];
+        }
+    }
+
+    /** Bytes this record takes inside an uncompressed batch (offset and timestamp deltas at their widest). */
+    public int sizeUpperBound() {
+        return RecordBatches.recordSizeUpperBound(this);
+    }
+}

@@ -1,0 +1,87 @@
+package io.tributary.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BrokerConfigLoaderTest {
+
+    private static BrokerConfig load(Map<String, String> props) {
+        return new BrokerConfigLoader(name -> Optional.ofNullable(props.get(name))).load();
+    }
+
+    @Test
+    void defaultsMatchKafkasWithAnEmbeddedZooKeeper() {
+        BrokerConfig c = load(Map.of("log.dirs", "/data/a"));
+        assertEquals(0, c.brokerId());
+        assertEquals(1, c.topics().numPartitions());
+        assertEquals(1, c.topics().defaultReplicationFactor());
+        assertTrue(c.topics().autoCreateTopics());
+        assertTrue(c.zooKeeper().embedded());
+        assertEquals(Path.of("/data/a/__embedded_zookeeper"), c.zooKeeper().embeddedDataDir());
+        assertTrue(c.storage().topicDefaults().isEmpty(), "engine defaults apply when nothing is set");
+    }
+
+    @Test
+    void brokerLogSettingsBecomeTopicDefaultsUnderTopicNames() {
+        Map<String, String> props = new HashMap<>();
+        props.put("log.dirs", "/a, /b");
+        props.put("log.segment.bytes", "1048576");
+        props.put("message.max.bytes", "2000");
+        props.put("log.flush.interval.messages", "1");
+        props.put("log.roll.hours", "2");
+        props.put("log.retention.minutes", "5");
+        props.put("compression.type", "zstd");
+        BrokerConfig c = load(props);
+        assertEquals(List.of(Path.of("/a"), Path.of("/b")), c.storage().logDirs());
+        Map<String, String> t = c.storage().topicDefaults();
+        assertEquals("1048576", t.get("segment.bytes"));
+        assertEquals("2000", t.get("max.message.bytes"));
+        assertEquals("1", t.get("flush.messages"));
+        assertEquals(Long.toString(2 * 3_600_000L), t.get("segment.ms"));
+        assertEquals(Long.toString(5 * 60_000L), t.get("retention.ms"));
+        assertEquals("zstd", t.get("compression.type"));
+    }
+
+    @Test
+    void millisecondsWinOverCoarserUnits() {
+        BrokerConfig c = load(Map.of("log.retention.ms", "1000", "log.retention.hours", "1", "log.roll.ms", "50",
+                "log.roll.hours", "1"));
+        assertEquals("1000", c.storage().topicDefaults().get("retention.ms"));
+        assertEquals("50", c.storage().topicDefaults().get("segment.ms"));
+    }
+
+    @Test
+    void badValuesNameTheProperty() {
+        InvalidBrokerConfigException e = assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("num.partitions", "many")));
+        assertEquals("num.partitions", e.property());
+        assertTrue(e.getMessage().contains("'many'"));
+        assertEquals("num.partitions", assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("num.partitions", "0"))).property());
+        assertEquals("auto.create.topics.enable", assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("auto.create.topics.enable", "yes"))).property());
+        assertEquals("compression.type", assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("compression.type", "brotli"))).property());
+        assertEquals("log.dirs", assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("log.dirs", " , "))).property());
+        assertEquals("log.segment.bytes", assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("log.segment.bytes", "99999999999"))).property());
+    }
+
+    @Test
+    void externalZooKeeperIsUsedWhenConnectIsSet() {
+        BrokerConfig c = load(Map.of("zookeeper.connect", "zk1:2181,zk2:2181/tributary"));
+        assertFalse(c.zooKeeper().embedded());
+        assertEquals("zk1:2181,zk2:2181/tributary", c.zooKeeper().connect().orElseThrow());
+    }
+}

@@ -1,0 +1,261 @@
+package io.tributary.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real Liberty server running the broker, for integration tests: its own user directory, data
+ * directory and free ports under a fresh temp dir, so tests never collide with each other or with
+ * a broker left running on the default ports. Built from the runtime the build installed
+ * ({@code target/liberty/wlp}), the project's {@code server.xml} and {@code liberty/} files, and the
+ * packaged WAR or EAR.
+ *
+ * <p>{@link #stop()} shuts down gracefully (SIGTERM, as an operator would); {@link #kill()} is
+ * {@code kill -9}. Both leave the data directory so a later {@link #start()} can check what
+ * survived; {@link #close()} stops and deletes everything.
+ */
+public final class LibertyServer implements AutoCloseable {
+
+    /** What is deployed. */
+    public enum App { WAR, EAR }
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(240);
+    private static final String SERVER_NAME = "tributary";
+
+    private final Path root;
+    private final Path userDir;
+    private final Path dataDir;
+    private final App app;
+    private final Map<String, String> properties = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Process process;
+    private int httpPort;
+    private int startCount;
+
+    public LibertyServer(App app, Map<String, String> brokerProperties) {
+        this.app = app;
+        try {
+            this.root = Files.createTempDirectory("tributary-it-");
+            this.userDir = root.resolve("usr");
+            this.dataDir = root.resolve("data");
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        properties.put("log.dirs", dataDir.resolve("logs").toString());
+        properties.putAll(brokerProperties);
+    }
+
+    public LibertyServer(Map<String, String> brokerProperties) {
+        this(App.WAR, brokerProperties);
+    }
+
+    /** Starts the server and waits until its readiness probe says UP. */
+    public LibertyServer start() {
+        startNoWait();
+        awaitReady();
+        return this;
+    }
+
+    /** Starts the server without waiting for it (for tests of start-up itself). */
+    public void startNoWait() {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("already running");
+        }
+        try {
+            writeServerDir();
+            Path wlp = Path.of(required("tributary.it.wlp"));
+            Path console = root.resolve("console-" + (++startCount) + ".log");
+            ProcessBuilder pb = new ProcessBuilder(wlp.resolve("bin/server").toString(), "run", SERVER_NAME)
+                    .redirectErrorStream(true)
+                    .redirectOutput(console.toFile());
+            pb.environment().put("WLP_USER_DIR", userDir.toString());
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            pb.environment().remove("WLP_OUTPUT_DIR");
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void awaitReady() {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Liberty exited with " + process.exitValue() + " during start-up; see "
+                        + root + "\n" + tail(messagesLog(), 60));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/health/ready"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not listening yet.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(250);
+        }
+        throw new IllegalStateException("Liberty was not ready within " + START_TIMEOUT + "; see " + root + "\n"
+                + tail(messagesLog(), 60));
+    }
+
+    /** Graceful shutdown, as SIGTERM from an operator or a container runtime. */
+    public void stop() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        waitForExit(Duration.ofSeconds(90));
+    }
+
+    /** {@code kill -9}: no shutdown hook, no flush, no clean-shutdown marker. */
+    public void kill() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        waitForExit(Duration.ofSeconds(30));
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    private void waitForExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+        deleteRecursively(root);
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + httpPort + path);
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path logDir() {
+        return Path.of(properties.get("log.dirs"));
+    }
+
+    public Path messagesLog() {
+        return userDir.resolve("servers/" + SERVER_NAME + "/logs/messages.log");
+    }
+
+    /** Sets a broker property for the next start. */
+    public void setProperty(String name, String value) {
+        properties.put(name, value);
+    }
+
+    private void writeServerDir() throws IOException {
+        Path serverDir = userDir.resolve("servers/" + SERVER_NAME);
+        Files.createDirectories(serverDir);
+        Files.copy(Path.of(required("tributary.it.serverXml")), serverDir.resolve("server.xml"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Path configDir = Path.of(required("tributary.it.configDir"));
+        for (String file : new String[] {"jvm.options", "server.env"}) {
+            if (Files.exists(configDir.resolve(file))) {
+                Files.copy(configDir.resolve(file), serverDir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        httpPort = freePort();
+        Map<String, String> bootstrap = new LinkedHashMap<>();
+        bootstrap.put("http.host", "127.0.0.1");
+        bootstrap.put("http.port", Integer.toString(httpPort));
+        bootstrap.put("https.port", Integer.toString(freePort()));
+        bootstrap.put("tributary.app.location", app == App.WAR ? required("tributary.it.war") : required("tributary.it.ear"));
+        bootstrap.put("tributary.app.type", app == App.WAR ? "war" : "ear");
+        bootstrap.put("zookeeper.embedded.port", "0");
+        bootstrap.putAll(properties);
+        StringBuilder text = new StringBuilder();
+        if (Files.exists(configDir.resolve("bootstrap.properties"))) {
+            text.append(Files.readString(configDir.resolve("bootstrap.properties"))).append('\n');
+        }
+        bootstrap.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+        Files.writeString(serverDir.resolve("bootstrap.properties"), text);
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String required(String property) {
+        String v = System.getProperty(property);
+        if (v == null) {
+            throw new IllegalStateException("System property " + property + " is not set; run the tests through Maven");
+        }
+        return v;
+    }
+
+    static String tail(Path file, int lines) {
+        try {
+            if (!Files.exists(file)) {
+                return "(no " + file.getFileName() + ")";
+            }
+            var all = Files.readAllLines(file);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(could not read " + file + ": " + e + ")";
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Best effort: a temp dir left behind does not affect other tests.
+        }
+    }
+}
