@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -85,17 +86,27 @@ public class Broker {
         start();
     }
 
-    /** Connects to ZooKeeper and starts log recovery in the background. Idempotent. */
+    /**
+     * Starts the broker in the background. Idempotent. Nothing here waits for the work it starts:
+     * Liberty runs an application's managed threads only once the application has started, and
+     * ZooKeeper's client delivers its connection events on such threads.
+     */
     public void start() {
         if (!state.compareAndSet(State.LATENT, State.STARTING)) {
             return;
         }
+        LOG.log(Level.INFO, "Broker {0} starting with log.dirs {1}", config.brokerId(), config.storage().logDirs());
+        CompletableFuture.runAsync(this::connectAndLoad, executors.executor())
+                .exceptionally(this::fail);
+    }
+
+    private void connectAndLoad() {
         try {
             String connect = config.zooKeeper().connect().orElseGet(this::startEmbeddedZooKeeper);
             curator = CuratorClients.newClient(connect, config.zooKeeper().sessionTimeoutMs(),
                     config.zooKeeper().connectionTimeoutMs(), executors.threadFactory());
-            curator.start();
             session = new ZooKeeperSession(curator);
+            curator.start();
             if (!session.awaitConnected(Duration.ofMillis(config.zooKeeper().connectionTimeoutMs()))) {
                 throw new IllegalStateException("Could not connect to ZooKeeper at " + connect + " within "
                         + config.zooKeeper().connectionTimeoutMs() + " ms (zookeeper.connection.timeout.ms)");
@@ -125,16 +136,12 @@ public class Broker {
                     .exceptionally(this::fail);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            fail(e);
             throw new IllegalStateException("Interrupted while starting the broker", e);
         } catch (IOException e) {
-            fail(e);
             throw new UncheckedIOException("Broker start-up failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            fail(e);
             throw e;
         } catch (Exception e) {
-            fail(e);
             throw new IllegalStateException("Broker start-up failed: " + e.getMessage(), e);
         }
     }
@@ -151,7 +158,7 @@ public class Broker {
     private void finishStartup() {
         replicaManager.loadFromMetadata();
         metadata.addListener(replicaManager);
-        metadata.registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), List.of(), Optional.empty(),
+        registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), List.of(), Optional.empty(),
                 Map.of("http", "http://" + config.advertisedHost() + ":" + config.httpPort())));
         if (state.compareAndSet(State.STARTING, State.RUNNING)) {
             LOG.log(Level.INFO, "Broker {0} started: {1} partitions online", config.brokerId(),
@@ -159,7 +166,37 @@ public class Broker {
         }
     }
 
+    /**
+     * Registers in ZooKeeper. After a crash the previous run's session (and its registration) lives
+     * on until ZooKeeper expires it, so a broker restarted quickly waits for that, up to one and a
+     * half session timeouts, instead of failing.
+     */
+    private void registerBroker(BrokerInfo info) {
+        long deadline = System.nanoTime() + 1_500_000L * config.zooKeeper().sessionTimeoutMs();
+        while (true) {
+            try {
+                metadata.registerBroker(info);
+                return;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline || state.get() != State.STARTING) {
+                    throw e;
+                }
+                LOG.log(Level.INFO, "Waiting for the previous session of broker {0} to expire: {1}",
+                        config.brokerId(), e.getMessage());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("Interrupted while registering the broker", ie);
+                }
+            }
+        }
+    }
+
     private Void fail(Throwable t) {
+        if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
         failure = t;
         state.compareAndSet(State.STARTING, State.FAILED);
         LOG.log(Level.ERROR, "Broker start-up failed: " + t.getMessage(), t);

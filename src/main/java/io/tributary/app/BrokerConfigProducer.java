@@ -4,6 +4,7 @@ import io.tributary.config.BrokerConfig;
 import io.tributary.config.BrokerConfigLoader;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.Config;
 
 import java.time.Clock;
@@ -12,14 +13,15 @@ import java.time.Clock;
 @ApplicationScoped
 public class BrokerConfigProducer {
 
+    // Singleton, not ApplicationScoped: a record is final and cannot sit behind a client proxy.
     @Produces
-    @ApplicationScoped
+    @Singleton
     BrokerConfig brokerConfig(Config config) {
         return new BrokerConfigLoader(name -> config.getOptionalValue(name, String.class)).load();
     }
 
     @Produces
-    @ApplicationScoped
+    @Singleton
     Clock clock() {
         return Clock.systemUTC();
     }

@@ -3,7 +3,6 @@ package io.tributary.api.rest;
 import jakarta.json.Json;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
-import jakarta.json.stream.JsonParsingException;
 
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -79,7 +78,7 @@ public enum EmbeddedFormat {
                 String s = ((JsonString) text.value()).getString();
                 try (var reader = Json.createReader(new StringReader(s))) {
                     yield new Encoded(reader.readValue(), "json");
-                } catch (JsonParsingException | jakarta.json.JsonException e) {
+                } catch (jakarta.json.JsonException e) {
                     yield text;
                 }
             }
