@@ -187,20 +187,26 @@ class ClusterMetadataStoreTest {
     }
 
     @Test
-    void registrationDisappearsWhenTheSessionCloses() throws Exception {
-        CuratorFramework clientA = connectedClient(connectString);
-        ClusterMetadataStore a = new ClusterMetadataStore(clientA);
-        ClusterMetadataStore b = store();
+    void registrationOfACrashedBrokerDisappearsWhenItsSessionEnds() throws Exception {
+        ClusterMetadataStore observer = store();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                BrokerProcess.class.getName(), connectString, "2", "1500")
+                .redirectErrorStream(true).start();
         try {
-            a.start();
-            a.registerBroker(broker(2));
-            eventually(WAIT, () -> b.broker(2).isPresent(), "broker 2 visible");
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("REGISTERED 2")) {
+                // skip the child's log output
+            }
+            assertEquals("REGISTERED 2", line, "child registered");
+            eventually(WAIT, () -> observer.broker(2).isPresent(), "broker 2 visible");
         } finally {
-            // Closing the client, not the store: the broker "crashes" without deregistering.
-            clientA.close();
+            // A crash: no deregistration, the session just stops heartbeating.
+            child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        eventually(WAIT, () -> b.broker(2).isEmpty(), "broker 2 gone after its session closed");
-        a.close();
+        eventually(WAIT, () -> observer.broker(2).isEmpty(), "broker 2 gone once its session expired");
     }
 
     @Test
