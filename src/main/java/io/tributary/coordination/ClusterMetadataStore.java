@@ -754,7 +754,13 @@ public final class ClusterMetadataStore implements AutoCloseable {
             // Without a connection, fall back to what the caches hold; they catch up on reconnect
             // and queue another refresh.
             LOG.log(Level.DEBUG, "Re-reading topic " + name + " failed, using cached data", e);
-            now = topicFromCaches(name);
+            try {
+                now = topicFromCaches(name);
+            } catch (RuntimeException unreadable) {
+                // E.g. a znode some other tool wrote in a format we cannot parse: keep the last good view.
+                LOG.log(Level.WARNING, "Cannot read topic " + name + "; keeping its last known metadata", unreadable);
+                return;
+            }
         }
         TopicMetadata before = topics.get(name);
         if (now.isEmpty()) {

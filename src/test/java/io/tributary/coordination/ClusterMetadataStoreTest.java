@@ -384,6 +384,22 @@ class ClusterMetadataStoreTest {
     }
 
     @Test
+    void missingPartitionStateIsCreatedWithVersionMinusOne() throws Exception {
+        CuratorFramework client = client();
+        ClusterMetadataStore store = store(client);
+        store.createTopic(topic("nostate", 1, Map.of()));
+        TopicPartition tp = new TopicPartition("nostate", 0);
+        // As a topic created by Kafka's admin tools looks before its controller has run.
+        client.delete().forPath(ZkPaths.partitionState(tp));
+        eventually(WAIT, () -> store.partitionState(tp).isEmpty(), "state gone from the view");
+        PartitionState created = store.setPartitionState(tp, new PartitionState(1, 0, List.of(1, 2), 3, -1));
+        assertEquals(0, created.zkVersion());
+        assertEquals(created, store.partitionState(tp).get());
+        assertThrows(StalePartitionStateException.class,
+                () -> store.setPartitionState(tp, new PartitionState(2, 0, List.of(2), 3, -1)));
+    }
+
+    @Test
     void otherStoresHearAboutCreatesConfigChangesAndDeletes() throws Exception {
         ClusterMetadataStore writer = store();
         ClusterMetadataStore reader = store();
