@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -78,7 +79,9 @@ import org.apache.zookeeper.data.Stat;
  * <h2>Threads</h2>
  * Thread-safe. Uses two threads from the given {@link ThreadFactory}: one applies cache events
  * and refreshes the view, one runs listeners. Lifecycle: LATENT, {@link #start()}, {@link #close()};
- * both idempotent, and a closed store cannot be restarted.
+ * both idempotent, and a closed store cannot be restarted. Close the store before the Curator
+ * client: the broker registration's {@link PersistentNode} misbehaves (recursing until the stack
+ * overflows) if its client is closed under it.
  */
 public final class ClusterMetadataStore implements AutoCloseable {
 
@@ -706,17 +709,29 @@ public final class ClusterMetadataStore implements AutoCloseable {
     }
 
     private void queueRefresh(String topic) {
+        if (state.get() != State.STARTED) {
+            return;
+        }
         if (refreshQueued.add(topic)) {
-            viewThread.execute(() -> {
-                refreshQueued.remove(topic);
-                refresh(topic, false);
-            });
+            try {
+                viewThread.execute(() -> {
+                    refreshQueued.remove(topic);
+                    refresh(topic, false);
+                });
+            } catch (RejectedExecutionException closing) {
+                // close() raced with a cache event; the view no longer matters.
+            }
         }
     }
 
     /** Runs a refresh on viewThread and waits for it, so the caller's write is visible when this returns. */
     private void awaitRefresh(String topic, boolean withPartitionStates) {
-        Future<?> done = viewThread.submit(() -> refresh(topic, withPartitionStates));
+        Future<?> done;
+        try {
+            done = viewThread.submit(() -> refresh(topic, withPartitionStates));
+        } catch (RejectedExecutionException closing) {
+            return;
+        }
         try {
             done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -739,7 +754,13 @@ public final class ClusterMetadataStore implements AutoCloseable {
             // Without a connection, fall back to what the caches hold; they catch up on reconnect
             // and queue another refresh.
             LOG.log(Level.DEBUG, "Re-reading topic " + name + " failed, using cached data", e);
-            now = topicFromCaches(name);
+            try {
+                now = topicFromCaches(name);
+            } catch (RuntimeException unreadable) {
+                // E.g. a znode some other tool wrote in a format we cannot parse: keep the last good view.
+                LOG.log(Level.WARNING, "Cannot read topic " + name + "; keeping its last known metadata", unreadable);
+                return;
+            }
         }
         TopicMetadata before = topics.get(name);
         if (now.isEmpty()) {
@@ -815,18 +836,22 @@ public final class ClusterMetadataStore implements AutoCloseable {
     }
 
     private void fire(Consumer<TopicListener> event) {
-        if (listeners.isEmpty()) {
+        if (listeners.isEmpty() || state.get() != State.STARTED) {
             return;
         }
-        listenerThread.execute(() -> {
-            for (TopicListener listener : listeners) {
-                try {
-                    event.accept(listener);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "Topic listener " + listener + " failed", e);
+        try {
+            listenerThread.execute(() -> {
+                for (TopicListener listener : listeners) {
+                    try {
+                        event.accept(listener);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "Topic listener " + listener + " failed", e);
+                    }
                 }
-            }
-        });
+            });
+        } catch (RejectedExecutionException closing) {
+            // close() raced with a change; listeners are no longer owed events.
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -35,7 +35,9 @@ public final class CuratorClients {
      * @param connectString       {@code host:port[,host:port...][/chroot]}
      * @param sessionTimeoutMs    ZooKeeper session timeout; the server clamps it to its own limits
      * @param connectionTimeoutMs how long an operation waits for a connection before failing
-     * @param threadFactory       for Curator's and ZooKeeper's background threads, e.g. a managed thread factory
+     * @param threadFactory       for Curator's background threads, e.g. a managed thread factory; the
+     *                            ZooKeeper client's own two I/O threads per session are started by
+     *                            ZooKeeper itself and do not go through it
      */
     public static CuratorFramework newClient(String connectString, int sessionTimeoutMs, int connectionTimeoutMs,
             ThreadFactory threadFactory) {

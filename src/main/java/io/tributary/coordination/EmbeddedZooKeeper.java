@@ -94,7 +94,13 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
                     .configuration(config)
                     .exitHandler(ExitHandler.LOG_ONLY)
                     .build();
-            zk.start(STARTUP_TIMEOUT_MS);
+            try {
+                zk.start(STARTUP_TIMEOUT_MS);
+            } catch (Exception | Error e) {
+                // A half-started server may hold the port or the data directory's lock.
+                zk.close();
+                throw e;
+            }
             server = zk;
             port = chosenPort;
             state.set(State.STARTED);

@@ -187,20 +187,26 @@ class ClusterMetadataStoreTest {
     }
 
     @Test
-    void registrationDisappearsWhenTheSessionCloses() throws Exception {
-        CuratorFramework clientA = connectedClient(connectString);
-        ClusterMetadataStore a = new ClusterMetadataStore(clientA);
-        ClusterMetadataStore b = store();
+    void registrationOfACrashedBrokerDisappearsWhenItsSessionEnds() throws Exception {
+        ClusterMetadataStore observer = store();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                BrokerProcess.class.getName(), connectString, "2", "1500")
+                .redirectErrorStream(true).start();
         try {
-            a.start();
-            a.registerBroker(broker(2));
-            eventually(WAIT, () -> b.broker(2).isPresent(), "broker 2 visible");
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("REGISTERED 2")) {
+                // skip the child's log output
+            }
+            assertEquals("REGISTERED 2", line, "child registered");
+            eventually(WAIT, () -> observer.broker(2).isPresent(), "broker 2 visible");
         } finally {
-            // Closing the client, not the store: the broker "crashes" without deregistering.
-            clientA.close();
+            // A crash: no deregistration, the session just stops heartbeating.
+            child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        eventually(WAIT, () -> b.broker(2).isEmpty(), "broker 2 gone after its session closed");
-        a.close();
+        eventually(WAIT, () -> observer.broker(2).isEmpty(), "broker 2 gone once its session expired");
     }
 
     @Test
@@ -375,6 +381,22 @@ class ClusterMetadataStoreTest {
         assertEquals(tp, stale.partition());
         assertThrows(UnknownTopicOrPartitionException.class,
                 () -> store.setPartitionState(new TopicPartition("ps", 7), new PartitionState(1, 0, List.of(1), 0, 0)));
+    }
+
+    @Test
+    void missingPartitionStateIsCreatedWithVersionMinusOne() throws Exception {
+        CuratorFramework client = client();
+        ClusterMetadataStore store = store(client);
+        store.createTopic(topic("nostate", 1, Map.of()));
+        TopicPartition tp = new TopicPartition("nostate", 0);
+        // As a topic created by Kafka's admin tools looks before its controller has run.
+        client.delete().forPath(ZkPaths.partitionState(tp));
+        eventually(WAIT, () -> store.partitionState(tp).isEmpty(), "state gone from the view");
+        PartitionState created = store.setPartitionState(tp, new PartitionState(1, 0, List.of(1, 2), 3, -1));
+        assertEquals(0, created.zkVersion());
+        assertEquals(created, store.partitionState(tp).get());
+        assertThrows(StalePartitionStateException.class,
+                () -> store.setPartitionState(tp, new PartitionState(2, 0, List.of(2), 3, -1)));
     }
 
     @Test
