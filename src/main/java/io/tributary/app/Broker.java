@@ -111,7 +111,7 @@ public class Broker {
                 throw new IllegalStateException("Could not connect to ZooKeeper at " + connect + " within "
                         + config.zooKeeper().connectionTimeoutMs() + " ms (zookeeper.connection.timeout.ms)");
             }
-            metadata = new ClusterMetadataStore(curator);
+            metadata = new ClusterMetadataStore(curator, executors.threadFactory());
             metadata.start();
             clusterId = metadata.clusterId();
             for (Path dir : config.storage().logDirs()) {
