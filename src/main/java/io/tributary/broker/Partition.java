@@ -36,6 +36,9 @@ public final class Partition {
         this.localBrokerId = localBrokerId;
         this.log = log;
         this.state = state;
+        // A loaded log starts with its high watermark at the log start offset; a sole in-sync
+        // replica has everything it holds committed.
+        maybeAdvanceHighWatermark();
     }
 
     public TopicPartition topicPartition() {

@@ -41,6 +41,8 @@ class DurabilityIT {
         assertAllPresent(http, "restart", 0, 1000);
         String started = http.get("/health/started").body();
         assertTrue(started.contains("UP"), started);
+        assertTrue(started.contains("segmentsRecovered=0"), "a clean shutdown needs no re-scan: " + started);
+        assertTrue(!started.contains("segmentsLoaded=0"), started);
         // Appends continue at the next offset.
         JsonObject next = http.post("/topics/restart/partitions/0", "application/vnd.kafka.json.v2+json",
                 batchOf(1000, 1)).json();
@@ -84,6 +86,8 @@ class DurabilityIT {
 
         server.start();
         http = new Http(server);
+        String started = http.get("/health/started").body();
+        assertTrue(!started.contains("segmentsRecovered=0"), "after kill -9 the tail is re-validated: " + started);
         long end = http.get("/topics/crash/partitions/0/offsets").json().getJsonNumber("end_offset").longValue();
         long maxAcked = acknowledged.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
         assertTrue(end > maxAcked, "end offset " + end + " covers every acknowledged offset up to " + maxAcked);

@@ -77,12 +77,14 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         } else if (failure instanceof InvalidTopicException) {
             status = 400;
             code = 400;
-        } else if (failure instanceof RecordTooLargeException) {
+        } else if (failure instanceof RecordTooLargeException
+                || failure instanceof org.apache.kafka.common.errors.RecordBatchTooLargeException) {
             status = 413;
             code = 413;
         } else if (failure instanceof InvalidConfigurationException || failure instanceof InvalidPartitionsException
                 || failure instanceof InvalidReplicationFactorException || failure instanceof InvalidRequestException
-                || failure instanceof InvalidTimestampException || failure instanceof CorruptRecordException) {
+                || failure instanceof InvalidTimestampException || failure instanceof CorruptRecordException
+                || failure instanceof org.apache.kafka.common.InvalidRecordException) {
             status = 422;
             code = v2() ? 42200 : 422;
         } else if (failure instanceof BrokerNotAvailableException) {

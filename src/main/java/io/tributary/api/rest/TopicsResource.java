@@ -41,7 +41,7 @@ import java.util.Optional;
  * reading by offset, and partition offsets, shaped like Confluent's REST Proxy v2.
  */
 @Path("/topics")
-@Produces({MediaType.APPLICATION_JSON, TopicsResource.V2})
+@Produces({MediaType.APPLICATION_JSON, TopicsResource.V2, TopicsResource.JSON_V2, TopicsResource.BINARY_V2})
 @RequestScoped
 public class TopicsResource {
 
