@@ -144,7 +144,7 @@ public final class LogManager implements AutoCloseable {
                 }
                 cleanDirs.put(logDir, clean);
                 LOG.log(System.Logger.Level.INFO, "Loading " + partitionDirs.size() + " partitions from " + logDir
-                        + (clean ? " after a clean shutdown" : " after an unclean shutdown: recovering unflushed data"));
+                        + (clean || partitionDirs.isEmpty() ? "" : " after an unclean shutdown: re-validating unflushed data"));
                 stats.partitionsTotal.addAndGet(partitionDirs.size());
                 int laneCount = Math.min(config.recoveryThreadsPerDataDir(), Math.max(1, partitionDirs.size()));
                 for (int lane = 0; lane < laneCount; lane++) {
