@@ -94,8 +94,9 @@ public final class TopicService {
         Map<String, String> overrides = new TreeMap<>(configs);
         brokerLogConfig.withOverrides(overrides);
 
-        Map<Integer, List<Integer>> assignment = ReplicaAssignment.assign(partitionCount, rf, liveBrokerIds(),
-                ThreadLocalRandom.current().nextInt(Math.max(1, liveBrokerIds().size())));
+        List<Integer> live = liveBrokerIds();
+        Map<Integer, List<Integer>> assignment = ReplicaAssignment.assign(partitionCount, rf, live,
+                ThreadLocalRandom.current().nextInt(live.size()));
         TopicMetadata topic = new TopicMetadata(name, Uuid.randomUuid(), assignment, overrides);
         metadata.createTopic(topic);
         replicas.applyTopic(topic);
@@ -180,8 +181,9 @@ public final class TopicService {
                     + " partitions; the new count must be larger, got " + totalPartitions + ".");
         }
         short rf = (short) topic.assignment().get(0).size();
-        Map<Integer, List<Integer>> fresh = ReplicaAssignment.assign(totalPartitions - current, rf, liveBrokerIds(),
-                ThreadLocalRandom.current().nextInt(Math.max(1, liveBrokerIds().size())));
+        List<Integer> live = liveBrokerIds();
+        Map<Integer, List<Integer>> fresh = ReplicaAssignment.assign(totalPartitions - current, rf, live,
+                ThreadLocalRandom.current().nextInt(live.size()));
         Map<Integer, List<Integer>> added = new LinkedHashMap<>();
         fresh.forEach((p, r) -> added.put(current + p, r));
         metadata.createPartitions(name, added);

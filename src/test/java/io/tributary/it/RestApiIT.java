@@ -9,9 +9,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.net.http.HttpRequest;
@@ -100,6 +97,16 @@ class RestApiIT {
         assertEquals(404, http.get(topics() + "/orders/partitions/4").status());
         JsonArray replicas = http.get(topics() + "/orders/partitions/2/replicas").json().getJsonArray("data");
         assertTrue(replicas.getJsonObject(0).getBoolean("is_leader"));
+
+        Http.Answer grown = http.send(java.net.http.HttpRequest.newBuilder(http.uri(topics() + "/orders"))
+                .header("Content-Type", "application/json")
+                .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"partitions_count\": 6}")));
+        assertEquals(200, grown.status(), grown.body());
+        assertEquals(6, grown.json().getInt("partitions_count"));
+        assertEquals(200, http.get(topics() + "/orders/partitions/5").status());
+        assertEquals(422, http.send(java.net.http.HttpRequest.newBuilder(http.uri(topics() + "/orders"))
+                .header("Content-Type", "application/json")
+                .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"partitions_count\": 2}"))).status());
 
         assertEquals(204, http.delete(topics() + "/orders").status());
         Http.Answer gone = http.get(topics() + "/orders");
@@ -380,10 +387,5 @@ class RestApiIT {
         Http.Answer notFound = http.get("/v3/nothing-here");
         assertEquals(404, notFound.status());
         assertEquals(404, notFound.json().getInt("error_code"));
-    }
-
-    @SuppressWarnings("unused")
-    private static InputStream stream(String s) throws IOException {
-        return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
     }
 }

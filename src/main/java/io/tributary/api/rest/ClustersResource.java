@@ -16,6 +16,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -158,6 +159,18 @@ public class ClustersResource {
         checkCluster(clusterId);
         broker.topics().delete(topic);
         return Response.noContent().build();
+    }
+
+    /** {@code {"partitions_count": N}}: grows the topic to N partitions (never shrinks it). */
+    @PATCH
+    @Path("{cluster}/topics/{topic}")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+    public V3Dtos.Topic updateTopic(@PathParam("cluster") String clusterId, @PathParam("topic") String topic,
+                                    byte[] body) {
+        checkCluster(clusterId);
+        int count = JsonBodies.int32(JsonBodies.object(body), "partitions_count")
+                .orElseThrow(() -> RestException.unprocessable("Field 'partitions_count' is required"));
+        return topicDto(broker.topics().createPartitions(topic, count));
     }
 
     @GET

@@ -9,7 +9,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -188,9 +187,5 @@ public final class EngineBenchmark {
                 Files.deleteIfExists(p);
             }
         }
-    }
-
-    static Map<String, String> unused() {
-        return Map.of();
     }
 }
