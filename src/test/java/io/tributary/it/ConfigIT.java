@@ -57,4 +57,40 @@ class ConfigIT {
             assertTrue(a.json().getString("message").contains("auto.create.topics.enable"), a.body());
         }
     }
+
+    @Test
+    void settingsFromEnvironmentVariablesApply() {
+        try (LibertyServer server = new LibertyServer(Map.of()).setEnv("NUM_PARTITIONS", "4")) {
+            server.start();
+            Http http = new Http(server);
+            assertEquals(200, http.post("/topics/from-env", "application/vnd.kafka.json.v2+json", "{\"records\":[{\"value\":1}]}").status());
+            assertEquals(4, http.get("/topics/from-env/partitions").array().size());
+        }
+    }
+
+    @Test
+    void readinessSaysWhyWhenALogDirIsFull() throws Exception {
+        try (LibertyServer server = new LibertyServer(Map.of("log.dir.min.free.bytes", Long.toString(Long.MAX_VALUE / 2)))) {
+            server.startNoWait();
+            Http http = new Http(server);
+            long deadline = System.nanoTime() + 180_000_000_000L;
+            Http.Answer started = null;
+            while (System.nanoTime() < deadline) {
+                try {
+                    started = http.get("/health/started");
+                    if (started.status() == 200) {
+                        break;
+                    }
+                } catch (IllegalStateException notListeningYet) {
+                    // retry
+                }
+                Thread.sleep(500);
+            }
+            assertEquals(200, started.status(), String.valueOf(started));
+            Http.Answer ready = http.get("/health/ready");
+            assertEquals(503, ready.status(), ready.body());
+            assertTrue(ready.body().contains("is full"), ready.body());
+            assertEquals(200, http.get("/health/live").status(), "a full disk is not cured by a restart");
+        }
+    }
 }

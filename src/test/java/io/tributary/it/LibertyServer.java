@@ -41,6 +41,7 @@ public final class LibertyServer implements AutoCloseable {
     private final Path dataDir;
     private final App app;
     private final Map<String, String> properties = new LinkedHashMap<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private int httpPort;
@@ -177,6 +178,12 @@ public final class LibertyServer implements AutoCloseable {
         return userDir.resolve("servers/" + SERVER_NAME + "/logs/messages.log");
     }
 
+    /** Sets an environment variable (written to server.env) for the next start. */
+    public LibertyServer setEnv(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
     /** Sets a broker property for the next start. */
     public void setProperty(String name, String value) {
         properties.put(name, value);
@@ -188,11 +195,15 @@ public final class LibertyServer implements AutoCloseable {
         Files.copy(Path.of(required("tributary.it.serverXml")), serverDir.resolve("server.xml"),
                 StandardCopyOption.REPLACE_EXISTING);
         Path configDir = Path.of(required("tributary.it.configDir"));
-        for (String file : new String[] {"jvm.options", "server.env"}) {
-            if (Files.exists(configDir.resolve(file))) {
-                Files.copy(configDir.resolve(file), serverDir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-            }
+        if (Files.exists(configDir.resolve("jvm.options"))) {
+            Files.copy(configDir.resolve("jvm.options"), serverDir.resolve("jvm.options"), StandardCopyOption.REPLACE_EXISTING);
         }
+        StringBuilder env = new StringBuilder();
+        if (Files.exists(configDir.resolve("server.env"))) {
+            env.append(Files.readString(configDir.resolve("server.env"))).append('\n');
+        }
+        environment.forEach((k, v) -> env.append(k).append('=').append(v).append('\n'));
+        Files.writeString(serverDir.resolve("server.env"), env);
         httpPort = freePort();
         Map<String, String> bootstrap = new LinkedHashMap<>();
         bootstrap.put("http.host", "127.0.0.1");
