@@ -229,6 +229,7 @@ public final class LogManager implements AutoCloseable {
             PartitionLog log = PartitionLog.load(tp, partitionDir, cfg == null ? defaults : cfg,
                     recoveryPoints.getOrDefault(tp, 0L), startOffsets.getOrDefault(tp, 0L), clean, clock, fileIo,
                     failures, stats);
+            log.onRetiredSegments(this::scheduleDeletion);
             PartitionLog previous = logs.putIfAbsent(tp, log);
             if (previous != null) {
                 log.abandon();
@@ -273,6 +274,8 @@ public final class LogManager implements AutoCloseable {
                     config.flushCheckIntervalMs(), TimeUnit.MILLISECONDS));
             tasks.add(scheduler.scheduleWithFixedDelay(this::checkpointAll, config.checkpointIntervalMs(),
                     config.checkpointIntervalMs(), TimeUnit.MILLISECONDS));
+            tasks.add(scheduler.scheduleWithFixedDelay(this::applyRetention, config.retentionCheckIntervalMs(),
+                    config.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS));
             state = State.STARTED;
         }
         RecoveryProgress p = stats.snapshot();
@@ -345,6 +348,7 @@ public final class LogManager implements AutoCloseable {
             try {
                 PartitionLog log = PartitionLog.load(tp, logDir.resolve(PartitionLog.dirName(tp)), logConfig, 0, 0,
                         false, clock, fileIo, failures, new RecoveryStats());
+                log.onRetiredSegments(this::scheduleDeletion);
                 fileIo.fsyncDirectory(logDir);
                 logs.put(tp, log);
                 LOG.log(System.Logger.Level.INFO, "Created log " + log.dir());
@@ -399,6 +403,53 @@ public final class LogManager implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "Scheduled flush of " + l + " failed", e);
             }
+        }
+    }
+
+    /**
+     * Applies every log's retention (see {@link PartitionLog#applyRetention}); runs every
+     * {@code log.retention.check.interval.ms}. A failing log is reported and the others go on.
+     */
+    void applyRetention() {
+        long now = clock.millis();
+        int deleted = 0;
+        for (PartitionLog log : logs.values()) {
+            if (failures.isOffline(log.logDir())) {
+                continue;
+            }
+            try {
+                deleted += log.applyRetention(now);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Retention of " + log.topicPartition() + " failed: " + e.getMessage(), e);
+            }
+        }
+        if (deleted > 0) {
+            // Persist the new start offsets now rather than at the next periodic checkpoint.
+            checkpointAll();
+        }
+    }
+
+    /** Writes the recovery-point and log-start-offset checkpoints of every online log dir now. */
+    public void checkpoint() {
+        checkpointAll();
+    }
+
+    /** Deletes retired segment files after the delay readers may still need them for. */
+    private void scheduleDeletion(List<PartitionLog.RetiredSegment> retired) {
+        Runnable delete = () -> {
+            for (PartitionLog.RetiredSegment r : retired) {
+                try {
+                    r.delete();
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "Could not delete retired segment files " + r.files(), e);
+                }
+            }
+        };
+        try {
+            scheduler.schedule(delete, config.fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Shutting down: the renamed files are removed when the log is next loaded.
+            LOG.log(System.Logger.Level.DEBUG, "Retired segment files left for the next start: " + retired);
         }
     }
 

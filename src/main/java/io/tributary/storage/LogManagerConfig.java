@@ -9,16 +9,26 @@ import java.util.List;
  *
  * @param recoveryThreadsPerDataDir how many partitions of one log dir are loaded at the same time on the
  *                                  recovery executor (Kafka's {@code num.recovery.threads.per.data.dir})
+ * @param retentionCheckIntervalMs  how often retention is applied ({@code log.retention.check.interval.ms})
+ * @param fileDeleteDelayMs         how long a retired segment's files stay for readers still sending from
+ *                                  them ({@code file.delete.delay.ms})
  */
 public record LogManagerConfig(List<Path> logDirs, long flushCheckIntervalMs, long checkpointIntervalMs,
-        int recoveryThreadsPerDataDir) {
+        int recoveryThreadsPerDataDir, long retentionCheckIntervalMs, long fileDeleteDelayMs) {
+
+    /** With Kafka's defaults for retention checks (5 minutes) and file deletion delay (1 minute). */
+    public LogManagerConfig(List<Path> logDirs, long flushCheckIntervalMs, long checkpointIntervalMs,
+            int recoveryThreadsPerDataDir) {
+        this(logDirs, flushCheckIntervalMs, checkpointIntervalMs, recoveryThreadsPerDataDir, 300_000L, 60_000L);
+    }
 
     public LogManagerConfig {
         logDirs = List.copyOf(logDirs);
         if (logDirs.isEmpty()) {
             throw new IllegalArgumentException("at least one log dir is required");
         }
-        if (flushCheckIntervalMs <= 0 || checkpointIntervalMs <= 0 || recoveryThreadsPerDataDir <= 0) {
+        if (flushCheckIntervalMs <= 0 || checkpointIntervalMs <= 0 || recoveryThreadsPerDataDir <= 0
+                || retentionCheckIntervalMs <= 0 || fileDeleteDelayMs < 0) {
             throw new IllegalArgumentException("intervals and recovery threads must be positive");
         }
     }

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -424,6 +427,26 @@ final class LogSegment implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing abandoned segment " + logPath(), e);
         }
+    }
+
+    /** Suffix of the files of a segment taken out of its log and waiting for deletion. */
+    static final String DELETED_SUFFIX = ".deleted";
+
+    /**
+     * Renames the segment's files to {@code <name>.deleted} and returns their new paths. Open channels
+     * and memory maps stay valid, so a reader still sending from this segment finishes; a crash before
+     * the files are deleted leaves only {@code .deleted} files, which loading removes.
+     */
+    List<Path> renameForDeletion() throws IOException {
+        List<Path> renamed = new ArrayList<>(3);
+        for (Path p : List.of(logPath(), offsetIndex.file(), timeIndex.file())) {
+            if (Files.exists(p)) {
+                Path target = p.resolveSibling(p.getFileName() + DELETED_SUFFIX);
+                Files.move(p, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                renamed.add(target);
+            }
+        }
+        return renamed;
     }
 
     /** Closes without flushing and deletes the three files. */

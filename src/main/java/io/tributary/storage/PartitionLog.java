@@ -147,7 +147,8 @@ public final class PartitionLog implements AutoCloseable {
                     bases.add(parseBase(f, name, LogSegment.LOG_SUFFIX));
                 } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
                     indexFiles.add(f);
-                } else if (name.endsWith(".tmp")) {
+                } else if (name.endsWith(".tmp") || name.endsWith(LogSegment.DELETED_SUFFIX)) {
+                    // Half-written files and segments retired before a crash.
                     Files.deleteIfExists(f);
                 }
             }
@@ -443,6 +444,13 @@ public final class PartitionLog implements AutoCloseable {
         if (!roll) {
             return active;
         }
+        return rollLocked(now, cfg);
+    }
+
+    /** Makes a new, empty active segment at the log end offset; called under appendLock. */
+    private LogSegment rollLocked(long now, LogConfig cfg) throws IOException {
+        LogEnd e = end;
+        LogSegment active = e.segment();
         long newBase = e.offset();
         active.onBecomeInactive();
         // A rolled segment is never written again; making it durable now keeps the recovery point at the roll.
@@ -599,6 +607,143 @@ public final class PartitionLog implements AutoCloseable {
         }
         unflushedMessages = 0;
         lastFlushMs = clock.millis();
+    }
+
+    /** A segment taken out of the log; its (renamed) files are deleted once readers are done with them. */
+    record RetiredSegment(LogSegment segment, List<Path> files) {
+        void delete() throws IOException {
+            segment.abandon();
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /** Receives retired segments; the log manager deletes them after {@code file.delete.delay.ms}. */
+    private volatile java.util.function.Consumer<List<RetiredSegment>> retiredSegments = retired -> {
+        for (RetiredSegment r : retired) {
+            try {
+                r.delete();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Could not delete retired segment files " + r.files(), e);
+            }
+        }
+    };
+
+    void onRetiredSegments(java.util.function.Consumer<List<RetiredSegment>> sink) {
+        this.retiredSegments = sink;
+    }
+
+    /**
+     * Deletes the oldest segments that the topic's retention no longer keeps, if {@code cleanup.policy}
+     * includes {@code delete}: by time, a segment whose newest record is older than {@code retention.ms};
+     * by size, the oldest segments while the log is larger than {@code retention.bytes} without them.
+     * Only committed data (below the high watermark) is deleted. An expired active segment is rolled
+     * first, so a quiet topic empties too. The log start offset moves to the first remaining offset.
+     *
+     * @return how many segments were deleted
+     */
+    public int applyRetention(long nowMs) {
+        LogConfig cfg = config;
+        if (closed || !cfg.cleanupPolicy().contains("delete") || (cfg.retentionMs() < 0 && cfg.retentionBytes() < 0)) {
+            return 0;
+        }
+        appendLock.lock();
+        try {
+            ensureOpen();
+            long hw = highWatermark;
+            List<LogSegment> doomed = new ArrayList<>();
+            long remaining = sizeInBytes();
+            for (LogSegment s : segments.values()) {
+                if (s.size() == 0 || s.nextOffset() > hw) {
+                    break;
+                }
+                boolean expired = cfg.retentionMs() >= 0 && nowMs - newestTimestamp(s) > cfg.retentionMs();
+                boolean oversize = cfg.retentionBytes() >= 0 && s != end.segment()
+                        && remaining - s.size() >= cfg.retentionBytes();
+                if (!expired && !oversize) {
+                    break;
+                }
+                doomed.add(s);
+                remaining -= s.size();
+            }
+            if (doomed.isEmpty()) {
+                return 0;
+            }
+            long newStart = doomed.get(doomed.size() - 1).nextOffset();
+            String why = "retention (retention.ms=" + cfg.retentionMs() + ", retention.bytes=" + cfg.retentionBytes() + ")";
+            retireLocked(doomed, newStart, nowMs, cfg, why);
+            return doomed.size();
+        } catch (IOException e) {
+            throw failures.maybeAddOfflineLogDir(logDir, "Error applying retention to " + topicPartition, e);
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /**
+     * Moves the log start offset forward to {@code offset} (Kafka's DeleteRecords): records before it
+     * can no longer be read, and segments wholly before it are deleted.
+     *
+     * @return the log start offset afterwards
+     * @throws OffsetOutOfRangeException if {@code offset} is above the high watermark
+     */
+    public long deleteRecordsBefore(long offset) {
+        appendLock.lock();
+        try {
+            ensureOpen();
+            long hw = highWatermark;
+            if (offset > hw || offset < 0) {
+                throw new OffsetOutOfRangeException("Cannot delete records before offset " + offset + " of "
+                        + topicPartition + ": it must be within [0, " + hw + "] (the high watermark)");
+            }
+            if (offset <= logStartOffset) {
+                return logStartOffset;
+            }
+            List<LogSegment> doomed = new ArrayList<>();
+            for (LogSegment s : segments.values()) {
+                if (s.size() == 0 || s.nextOffset() > offset) {
+                    break;
+                }
+                doomed.add(s);
+            }
+            retireLocked(doomed, offset, clock.millis(), config, "a request to delete records before " + offset);
+            return logStartOffset;
+        } catch (IOException e) {
+            throw failures.maybeAddOfflineLogDir(logDir, "Error deleting records of " + topicPartition, e);
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** Takes segments out of the log and moves the start offset; called under appendLock. */
+    private void retireLocked(List<LogSegment> doomed, long newStart, long nowMs, LogConfig cfg, String why)
+            throws IOException {
+        if (doomed.contains(end.segment())) {
+            rollLocked(nowMs, cfg);
+        }
+        // Readers check the start offset before they look for a segment, so move it first.
+        logStartOffset = Math.max(logStartOffset, newStart);
+        List<RetiredSegment> retired = new ArrayList<>(doomed.size());
+        for (LogSegment s : doomed) {
+            segments.remove(s.baseOffset());
+            retired.add(new RetiredSegment(s, s.renameForDeletion()));
+        }
+        if (!retired.isEmpty()) {
+            fileIo.fsyncDirectory(dir);
+            LOG.log(System.Logger.Level.INFO, "Deleted " + retired.size() + " segment(s) of " + topicPartition
+                    + " by " + why + "; the log now starts at offset " + logStartOffset);
+            retiredSegments.accept(retired);
+        } else {
+            LOG.log(System.Logger.Level.INFO, "The log start offset of " + topicPartition + " moved to "
+                    + logStartOffset + " by " + why);
+        }
+    }
+
+    /** The newest record time of a segment; a segment without timestamps counts from its file's mtime. */
+    private static long newestTimestamp(LogSegment s) throws IOException {
+        long max = s.maxTimestamp();
+        return max >= 0 ? max : Files.getLastModifiedTime(s.logPath()).toMillis();
     }
 
     /** Drops every batch holding an offset {@code >= offset}. */
