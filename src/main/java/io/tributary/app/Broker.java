@@ -121,7 +121,8 @@ public class Broker {
             LogConfig brokerLogConfig = LogConfig.defaults().withOverrides(config.storage().topicDefaults());
             logManager = new LogManager(
                     new LogManagerConfig(config.storage().logDirs(), config.storage().flushCheckIntervalMs(),
-                            config.storage().checkpointIntervalMs(), config.storage().recoveryThreadsPerDir()),
+                            config.storage().checkpointIntervalMs(), config.storage().recoveryThreadsPerDir(),
+                            config.storage().retentionCheckIntervalMs(), config.storage().fileDeleteDelayMs()),
                     brokerLogConfig, clock, executors.scheduler(), executors.executor());
             replicaManager = new ReplicaManager(config.brokerId(), logManager, brokerLogConfig, metadata);
             topicService = new TopicService(config.brokerId(), metadata, replicaManager, config.topics(),

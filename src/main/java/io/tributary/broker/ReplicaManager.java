@@ -114,6 +114,18 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
         }
     }
 
+    /**
+     * Moves a partition's log start offset forward (Kafka's DeleteRecords) and checkpoints it at once,
+     * so the deletion holds across a crash.
+     *
+     * @return the log start offset afterwards
+     */
+    public long deleteRecordsBefore(TopicPartition tp, long offset) {
+        long start = partitionOrThrow(tp).log().deleteRecordsBefore(offset);
+        logManager.checkpoint();
+        return start;
+    }
+
     public Optional<Partition> partition(TopicPartition tp) {
         return Optional.ofNullable(partitions.get(tp));
     }

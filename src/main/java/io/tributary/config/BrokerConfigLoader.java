@@ -70,7 +70,9 @@ public final class BrokerConfigLoader {
                 longValue("log.flush.scheduler.interval.ms", 1_000, 1, Long.MAX_VALUE),
                 longValue("log.flush.offset.checkpoint.interval.ms", 60_000, 1, Integer.MAX_VALUE),
                 intValue("num.recovery.threads.per.data.dir", 1, 1, 1024),
-                longValue("log.dir.min.free.bytes", 64L << 20, 0, Long.MAX_VALUE));
+                longValue("log.dir.min.free.bytes", 64L << 20, 0, Long.MAX_VALUE),
+                longValue("log.retention.check.interval.ms", 300_000, 1, Long.MAX_VALUE),
+                longValue("file.delete.delay.ms", 60_000, 0, Long.MAX_VALUE));
 
         TopicDefaults topics = new TopicDefaults(
                 intValue("num.partitions", 1, 1, 100_000),

@@ -15,9 +15,12 @@ import java.util.Map;
  * @param checkpointIntervalMs     {@code log.flush.offset.checkpoint.interval.ms}: recovery-point checkpoints
  * @param recoveryThreadsPerDir    {@code num.recovery.threads.per.data.dir}
  * @param minFreeBytes             {@code log.dir.min.free.bytes}: readiness turns DOWN below this
+ * @param retentionCheckIntervalMs {@code log.retention.check.interval.ms}: how often retention runs
+ * @param fileDeleteDelayMs        {@code file.delete.delay.ms}: how long deleted segments stay for readers
  */
 public record StorageConfig(List<Path> logDirs, Map<String, String> topicDefaults, long flushCheckIntervalMs,
-                            long checkpointIntervalMs, int recoveryThreadsPerDir, long minFreeBytes) {
+                            long checkpointIntervalMs, int recoveryThreadsPerDir, long minFreeBytes,
+                            long retentionCheckIntervalMs, long fileDeleteDelayMs) {
 
     public StorageConfig {
         logDirs = List.copyOf(logDirs);

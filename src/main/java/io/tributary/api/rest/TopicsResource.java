@@ -16,6 +16,7 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -221,6 +222,21 @@ public class TopicsResource {
     public V2Dtos.PartitionOffsets offsets(@PathParam("topic") String topic, @PathParam("partition") int partition) {
         RecordService.PartitionOffsets o = broker.records().offsets(topic, partition);
         return new V2Dtos.PartitionOffsets(o.logStartOffset(), o.highWatermark(), o.logEndOffset());
+    }
+
+    /**
+     * Deletes every record before offset {@code before} (at most the end offset): they can no longer be
+     * read, and whole segments before it are removed from disk. Answers the partition's offsets.
+     */
+    @DELETE
+    @Path("{topic}/partitions/{partition}/records")
+    public V2Dtos.PartitionOffsets deleteRecords(@PathParam("topic") String topic, @PathParam("partition") int partition,
+                                                @QueryParam("before") Long before) {
+        if (before == null) {
+            throw RestException.unprocessable("Query parameter 'before' is required");
+        }
+        broker.replicas().deleteRecordsBefore(new TopicPartition(topic, partition), before);
+        return offsets(topic, partition);
     }
 
     private V2Dtos.Partition partitionDto(TopicMetadata t, int p) {
