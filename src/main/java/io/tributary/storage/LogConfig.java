@@ -177,6 +177,26 @@ public record LogConfig(int segmentBytes, long segmentMs, int maxMessageBytes, l
         return Collections.unmodifiableMap(m);
     }
 
+    /** {@code delete.retention.ms}: how long the cleaner keeps tombstones after a first pass marks them. */
+    public long deleteRetentionMs() {
+        return Long.parseLong(overrides.getOrDefault("delete.retention.ms", IGNORED.get("delete.retention.ms").defaultValue()));
+    }
+
+    /** {@code min.cleanable.dirty.ratio}: share of uncleaned bytes that makes a log worth compacting. */
+    public double minCleanableDirtyRatio() {
+        return Double.parseDouble(overrides.getOrDefault("min.cleanable.dirty.ratio",
+                IGNORED.get("min.cleanable.dirty.ratio").defaultValue()));
+    }
+
+    /** {@code min.compaction.lag.ms}: records younger than this are not compacted. */
+    public long minCompactionLagMs() {
+        return Long.parseLong(overrides.getOrDefault("min.compaction.lag.ms", IGNORED.get("min.compaction.lag.ms").defaultValue()));
+    }
+
+    public boolean compact() {
+        return cleanupPolicy.contains("compact");
+    }
+
     /** All topic config names this broker accepts. */
     public static Set<String> topicConfigNames() {
         return NAMES;

@@ -84,6 +84,7 @@ public final class LogManager implements AutoCloseable {
     private final Map<Path, OffsetCheckpointFile> recoveryPointFiles = new HashMap<>();
     private final Map<Path, OffsetCheckpointFile> logStartOffsetFiles = new HashMap<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private final LogCleaner cleaner;
     private State state = State.LATENT;
     private CompletableFuture<Void> startupFuture;
 
@@ -99,6 +100,7 @@ public final class LogManager implements AutoCloseable {
         this.defaults = defaults;
         this.clock = clock;
         this.scheduler = scheduler;
+        this.cleaner = new LogCleaner(clock, config.cleanerIoMaxBytesPerSecond());
         this.recoveryExecutor = recoveryExecutor;
         this.fileIo = fileIo;
         this.logDirs = config.logDirs().stream().map(p -> p.toAbsolutePath().normalize()).toList();
@@ -276,6 +278,10 @@ public final class LogManager implements AutoCloseable {
                     config.checkpointIntervalMs(), TimeUnit.MILLISECONDS));
             tasks.add(scheduler.scheduleWithFixedDelay(this::applyRetention, config.retentionCheckIntervalMs(),
                     config.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS));
+            if (config.cleanerBackoffMs() > 0) {
+                tasks.add(scheduler.scheduleWithFixedDelay(this::cleanLogs, config.cleanerBackoffMs(),
+                        config.cleanerBackoffMs(), TimeUnit.MILLISECONDS));
+            }
             state = State.STARTED;
         }
         RecoveryProgress p = stats.snapshot();
@@ -426,6 +432,36 @@ public final class LogManager implements AutoCloseable {
         if (deleted > 0) {
             // Persist the new start offsets now rather than at the next periodic checkpoint.
             checkpointAll();
+        }
+    }
+
+    /**
+     * Compacts every compacted log that is dirty enough; runs every {@code log.cleaner.backoff.ms}. One
+     * cleaning at a time (the task never overlaps itself); a failing log is reported and skipped.
+     */
+    void cleanLogs() {
+        for (PartitionLog log : logs.values()) {
+            if (failures.isOffline(log.logDir()) || log.isClosed()) {
+                continue;
+            }
+            try {
+                cleaner.clean(log, false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Compaction of " + log.topicPartition() + " failed: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Compaction of " + log.topicPartition() + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Compacts one log now, whatever its dirty ratio (for tests and operators). */
+    public void compactNow(TopicPartition tp) throws IOException, InterruptedException {
+        PartitionLog log = logs.get(tp);
+        if (log != null) {
+            cleaner.clean(log, true);
         }
     }
 

@@ -12,9 +12,20 @@ import java.util.List;
  * @param retentionCheckIntervalMs  how often retention is applied ({@code log.retention.check.interval.ms})
  * @param fileDeleteDelayMs         how long a retired segment's files stay for readers still sending from
  *                                  them ({@code file.delete.delay.ms})
+ * @param cleanerBackoffMs          how often compacted logs are checked for cleaning
+ *                                  ({@code log.cleaner.backoff.ms}); 0 turns the cleaner off
+ * @param cleanerIoMaxBytesPerSecond the cleaner's I/O budget ({@code log.cleaner.io.max.bytes.per.second})
  */
 public record LogManagerConfig(List<Path> logDirs, long flushCheckIntervalMs, long checkpointIntervalMs,
-        int recoveryThreadsPerDataDir, long retentionCheckIntervalMs, long fileDeleteDelayMs) {
+        int recoveryThreadsPerDataDir, long retentionCheckIntervalMs, long fileDeleteDelayMs,
+        long cleanerBackoffMs, double cleanerIoMaxBytesPerSecond) {
+
+    /** With Kafka's cleaner defaults (every 15 s, no I/O limit). */
+    public LogManagerConfig(List<Path> logDirs, long flushCheckIntervalMs, long checkpointIntervalMs,
+            int recoveryThreadsPerDataDir, long retentionCheckIntervalMs, long fileDeleteDelayMs) {
+        this(logDirs, flushCheckIntervalMs, checkpointIntervalMs, recoveryThreadsPerDataDir, retentionCheckIntervalMs,
+                fileDeleteDelayMs, 15_000L, Double.MAX_VALUE);
+    }
 
     /** With Kafka's defaults for retention checks (5 minutes) and file deletion delay (1 minute). */
     public LogManagerConfig(List<Path> logDirs, long flushCheckIntervalMs, long checkpointIntervalMs,
@@ -28,7 +39,8 @@ public record LogManagerConfig(List<Path> logDirs, long flushCheckIntervalMs, lo
             throw new IllegalArgumentException("at least one log dir is required");
         }
         if (flushCheckIntervalMs <= 0 || checkpointIntervalMs <= 0 || recoveryThreadsPerDataDir <= 0
-                || retentionCheckIntervalMs <= 0 || fileDeleteDelayMs < 0) {
+                || retentionCheckIntervalMs <= 0 || fileDeleteDelayMs < 0 || cleanerBackoffMs < 0
+                || !(cleanerIoMaxBytesPerSecond > 0)) {
             throw new IllegalArgumentException("intervals and recovery threads must be positive");
         }
     }

@@ -271,6 +271,13 @@ final class LogSegment implements AutoCloseable {
      * @return bytes truncated (0 if the whole file was valid)
      */
     int recover(int maxIndexSize) throws IOException {
+        return recover(maxIndexSize, false);
+    }
+
+    /**
+     * As {@link #recover(int)}; {@code compacted} accepts the offset gaps compaction leaves.
+     */
+    int recover(int maxIndexSize, boolean compacted) throws IOException {
         offsetIndex.reset();
         timeIndex.reset();
         offsetIndex.resize(maxIndexSize);
@@ -290,8 +297,13 @@ final class LogSegment implements AutoCloseable {
                 long first = batch.baseOffset();
                 long last = batch.lastOffset();
                 Integer count = batch.countOrNull();
-                if (first != expected || last < first || last - baseOffset > Integer.MAX_VALUE
-                        || count == null || count != last - first + 1) {
+                // Offsets are dense, except in a compacted segment: compaction leaves gaps between and
+                // inside batches (a cleaned batch keeps its first and last offsets), so there a batch
+                // may hold fewer records than its offset span, but never more.
+                boolean offsetsOk = compacted
+                        ? first >= expected && count != null && count >= 1 && count <= last - first + 1
+                        : first == expected && count != null && count == last - first + 1;
+                if (!offsetsOk || last < first || last - baseOffset > Integer.MAX_VALUE) {
                     problem = "batch offsets [" + first + ", " + last + "] count " + count + " where offset "
                             + expected + " was expected";
                     break;

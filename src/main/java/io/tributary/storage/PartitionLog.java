@@ -94,6 +94,13 @@ public final class PartitionLog implements AutoCloseable {
     private volatile boolean closed;
     /** Guarded by appendLock. */
     private long unflushedMessages;
+    /**
+     * Offsets below this may have been compacted, so their segments may have offset gaps; kept in
+     * {@value #CLEANED_FILE} in the partition directory, raised before a cleaned segment is swapped in.
+     */
+    private volatile long cleanedUpTo;
+
+    static final String CLEANED_FILE = "cleaned-up-to";
 
     private PartitionLog(TopicPartition tp, Path dir, LogConfig config, Clock clock, FileIo fileIo,
             LogDirFailureChannel failures) {
@@ -138,6 +145,8 @@ public final class PartitionLog implements AutoCloseable {
             RecoveryStats stats) throws IOException {
         LogConfig cfg = config;
         long now = clock.millis();
+        cleanedUpTo = readCleanedUpTo();
+        completeInterruptedCleaning();
         TreeSet<Long> bases = new TreeSet<>();
         List<Path> indexFiles = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
@@ -190,7 +199,7 @@ public final class PartitionLog implements AutoCloseable {
                 try {
                     segment.sanityCheck(nextBase);
                     segment.loadTailState();
-                    if (nextBase != Long.MAX_VALUE && segment.nextOffset() != nextBase) {
+                    if (nextBase != Long.MAX_VALUE && !endsWhereNextBegins(segment, nextBase)) {
                         throw new AbstractIndex.CorruptIndexException("segment ends at " + segment.nextOffset()
                                 + " but the next one starts at " + nextBase);
                     }
@@ -200,11 +209,11 @@ public final class PartitionLog implements AutoCloseable {
                 }
             }
             if (recover) {
-                int dropped = segment.recover(cfg.segmentIndexBytes());
+                int dropped = segment.recover(cfg.segmentIndexBytes(), base < cleanedUpTo);
                 stats.segmentsRecovered.incrementAndGet();
                 recovered.add(segment);
                 bytesTruncated += dropped;
-                if (dropped > 0 || (nextBase != Long.MAX_VALUE && segment.nextOffset() != nextBase)) {
+                if (dropped > 0 || (nextBase != Long.MAX_VALUE && !endsWhereNextBegins(segment, nextBase))) {
                     truncatedBefore = true;
                 }
             }
@@ -239,6 +248,78 @@ public final class PartitionLog implements AutoCloseable {
             fileIo.fsyncDirectory(dir);
         }
         recoveryPoint = end.offset();
+    }
+
+    /**
+     * A {@code .cleaned} file is a cleaning that did not finish: dropped. A {@code .swap} file is a
+     * finished cleaning whose swap was interrupted: it replaces the segment's log file, and the
+     * indexes are rebuilt from it.
+     */
+    private void completeInterruptedCleaning() throws IOException {
+        List<Path> swaps = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(CLEANED_SUFFIX)) {
+                    Files.deleteIfExists(f);
+                } else if (name.endsWith(LogSegment.LOG_SUFFIX + SWAP_SUFFIX)) {
+                    swaps.add(f);
+                }
+            }
+        }
+        for (Path swap : swaps) {
+            String logName = swap.getFileName().toString();
+            logName = logName.substring(0, logName.length() - SWAP_SUFFIX.length());
+            String base = logName.substring(0, logName.length() - LogSegment.LOG_SUFFIX.length());
+            LOG.log(System.Logger.Level.INFO, "Completing an interrupted compaction swap of " + dir.resolve(logName));
+            Files.move(swap, dir.resolve(logName), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(dir.resolve(base + LogSegment.INDEX_SUFFIX));
+            Files.deleteIfExists(dir.resolve(base + LogSegment.TIME_INDEX_SUFFIX));
+        }
+        if (!swaps.isEmpty()) {
+            fileIo.fsyncDirectory(dir);
+        }
+    }
+
+    private long readCleanedUpTo() throws IOException {
+        Path f = dir.resolve(CLEANED_FILE);
+        if (!Files.exists(f)) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(Files.readString(f).trim());
+        } catch (NumberFormatException e) {
+            // Unreadable: assume every segment may be compacted, the lenient choice that loses nothing.
+            LOG.log(System.Logger.Level.WARNING, "Unreadable " + f + "; treating the whole log as compacted");
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Durably raises the compacted bound before segments with gaps below it exist. */
+    void markCleanedUpTo(long offset) throws IOException {
+        if (offset <= cleanedUpTo) {
+            return;
+        }
+        Path tmp = dir.resolve(CLEANED_FILE + ".tmp");
+        Files.writeString(tmp, Long.toString(offset));
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            fileIo.fsync(ch, tmp, true);
+        }
+        Files.move(tmp, dir.resolve(CLEANED_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        fileIo.fsyncDirectory(dir);
+        cleanedUpTo = offset;
+    }
+
+    long cleanedUpTo() {
+        return cleanedUpTo;
+    }
+
+    /** A segment ends where the next begins, or before it if compaction removed its last records. */
+    private boolean endsWhereNextBegins(LogSegment segment, long nextBase) {
+        return segment.baseOffset() < cleanedUpTo ? segment.nextOffset() <= nextBase : segment.nextOffset() == nextBase;
     }
 
     private static long parseBase(Path f, String name, String suffix) throws IOException {
@@ -422,6 +503,16 @@ public final class PartitionLog implements AutoCloseable {
                     || (baseTs < 0 && baseTs != RecordBatch.NO_TIMESTAMP))) {
                 throw new InvalidTimestampException("Invalid timestamp " + Math.min(maxTs, baseTs)
                         + " in record batch for " + topicPartition);
+            }
+            if (cfg.compact()) {
+                // Compaction keeps the latest record per key; a record without one could never be
+                // compacted, so (as in Kafka) a compacted topic refuses it.
+                for (org.apache.kafka.common.record.internal.Record r : batch) {
+                    if (!r.hasKey()) {
+                        throw new InvalidRecordException("Compacted topic " + topicPartition.topic()
+                                + " cannot accept a record without a key (offset delta " + (r.offset() - batch.baseOffset()) + ")");
+                    }
+                }
             }
             bytes += batch.sizeInBytes();
             count += n;
@@ -655,10 +746,11 @@ public final class PartitionLog implements AutoCloseable {
             List<LogSegment> doomed = new ArrayList<>();
             long remaining = sizeInBytes();
             for (LogSegment s : segments.values()) {
-                if (s.size() == 0 || s.nextOffset() > hw) {
+                if ((s == end.segment() && s.size() == 0) || s.nextOffset() > hw) {
                     break;
                 }
-                boolean expired = cfg.retentionMs() >= 0 && nowMs - newestTimestamp(s) > cfg.retentionMs();
+                // An inactive segment compaction emptied holds nothing to keep.
+                boolean expired = cfg.retentionMs() >= 0 && (s.size() == 0 || nowMs - newestTimestamp(s) > cfg.retentionMs());
                 boolean oversize = cfg.retentionBytes() >= 0 && s != end.segment()
                         && remaining - s.size() >= cfg.retentionBytes();
                 if (!expired && !oversize) {
@@ -702,7 +794,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             List<LogSegment> doomed = new ArrayList<>();
             for (LogSegment s : segments.values()) {
-                if (s.size() == 0 || s.nextOffset() > offset) {
+                if ((s == end.segment() && s.size() == 0) || s.nextOffset() > offset) {
                     break;
                 }
                 doomed.add(s);
@@ -745,6 +837,64 @@ public final class PartitionLog implements AutoCloseable {
         long max = s.maxTimestamp();
         return max >= 0 ? max : Files.getLastModifiedTime(s.logPath()).toMillis();
     }
+
+    /**
+     * The segments the cleaner may compact now: every inactive segment wholly below the high
+     * watermark whose records are all older than {@code min.compaction.lag.ms}, oldest first. Segments
+     * are immutable once inactive, so the cleaner reads them without a lock.
+     */
+    List<LogSegment> cleanableSegments(long nowMs) {
+        LogConfig cfg = config;
+        List<LogSegment> out = new ArrayList<>();
+        LogSegment active = end.segment();
+        long hw = highWatermark;
+        for (LogSegment s : segments.values()) {
+            if (s == active || s.nextOffset() > hw || nowMs - s.maxTimestamp() < cfg.minCompactionLagMs()) {
+                break;
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    /**
+     * Swaps a cleaned copy in for a segment, if the segment is still part of the log (retention or
+     * truncation may have removed it meanwhile). The cleaned file becomes {@code .swap}, the old files
+     * are retired, and the {@code .swap} becomes the segment's {@code .log}; a crash at any point
+     * leaves the old or the new segment, and loading completes a pending swap.
+     *
+     * @return whether the swap happened
+     */
+    boolean swapCleaned(LogSegment old, Path cleanedFile) throws IOException {
+        appendLock.lock();
+        try {
+            if (closed || segments.get(old.baseOffset()) != old) {
+                Files.deleteIfExists(cleanedFile);
+                return false;
+            }
+            LogConfig cfg = config;
+            Path swap = LogSegment.logFile(dir, old.baseOffset()).resolveSibling(
+                    LogSegment.fileName(old.baseOffset(), LogSegment.LOG_SUFFIX) + SWAP_SUFFIX);
+            Files.move(cleanedFile, swap, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            fileIo.fsyncDirectory(dir);
+            List<Path> retiredFiles = old.renameForDeletion();
+            Files.move(swap, LogSegment.logFile(dir, old.baseOffset()), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            LogSegment cleaned = LogSegment.open(dir, old.baseOffset(), cfg, fileIo, clock.millis());
+            cleaned.recover(cfg.segmentIndexBytes(), true);
+            cleaned.onBecomeInactive();
+            cleaned.flush();
+            fileIo.fsyncDirectory(dir);
+            segments.put(old.baseOffset(), cleaned);
+            retiredSegments.accept(List.of(new RetiredSegment(old, retiredFiles)));
+            return true;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    static final String SWAP_SUFFIX = ".swap";
+    static final String CLEANED_SUFFIX = ".cleaned";
 
     /** Drops every batch holding an offset {@code >= offset}. */
     public void truncateTo(long offset) {
