@@ -122,7 +122,8 @@ public class Broker {
             logManager = new LogManager(
                     new LogManagerConfig(config.storage().logDirs(), config.storage().flushCheckIntervalMs(),
                             config.storage().checkpointIntervalMs(), config.storage().recoveryThreadsPerDir(),
-                            config.storage().retentionCheckIntervalMs(), config.storage().fileDeleteDelayMs()),
+                            config.storage().retentionCheckIntervalMs(), config.storage().fileDeleteDelayMs(),
+                            config.storage().cleanerBackoffMs(), config.storage().cleanerIoMaxBytesPerSecond()),
                     brokerLogConfig, clock, executors.scheduler(), executors.executor());
             replicaManager = new ReplicaManager(config.brokerId(), logManager, brokerLogConfig, metadata);
             topicService = new TopicService(config.brokerId(), metadata, replicaManager, config.topics(),

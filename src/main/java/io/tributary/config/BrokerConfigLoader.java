@@ -72,7 +72,9 @@ public final class BrokerConfigLoader {
                 intValue("num.recovery.threads.per.data.dir", 1, 1, 1024),
                 longValue("log.dir.min.free.bytes", 64L << 20, 0, Long.MAX_VALUE),
                 longValue("log.retention.check.interval.ms", 300_000, 1, Long.MAX_VALUE),
-                longValue("file.delete.delay.ms", 60_000, 0, Long.MAX_VALUE));
+                longValue("file.delete.delay.ms", 60_000, 0, Long.MAX_VALUE),
+                bool("log.cleaner.enable", true) ? longValue("log.cleaner.backoff.ms", 15_000, 1, Long.MAX_VALUE) : 0,
+                doubleValue("log.cleaner.io.max.bytes.per.second", Double.MAX_VALUE));
 
         TopicDefaults topics = new TopicDefaults(
                 intValue("num.partitions", 1, 1, 100_000),
@@ -187,6 +189,20 @@ public final class BrokerConfigLoader {
             }
             return value;
         });
+    }
+
+    private double doubleValue(String property, double defaultValue) {
+        return string(property).map(raw -> {
+            try {
+                double v = Double.parseDouble(raw);
+                if (!(v > 0)) {
+                    throw new InvalidBrokerConfigException(property, raw, "expected a positive number");
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                throw new InvalidBrokerConfigException(property, raw, "expected a number");
+            }
+        }).orElse(defaultValue);
     }
 
     private boolean bool(String property, boolean defaultValue) {

@@ -17,10 +17,14 @@ import java.util.Map;
  * @param minFreeBytes             {@code log.dir.min.free.bytes}: readiness turns DOWN below this
  * @param retentionCheckIntervalMs {@code log.retention.check.interval.ms}: how often retention runs
  * @param fileDeleteDelayMs        {@code file.delete.delay.ms}: how long deleted segments stay for readers
+ * @param cleanerBackoffMs         {@code log.cleaner.backoff.ms}: how often compaction runs (0 when
+ *                                 {@code log.cleaner.enable} is false)
+ * @param cleanerIoMaxBytesPerSecond {@code log.cleaner.io.max.bytes.per.second}: compaction's I/O budget
  */
 public record StorageConfig(List<Path> logDirs, Map<String, String> topicDefaults, long flushCheckIntervalMs,
                             long checkpointIntervalMs, int recoveryThreadsPerDir, long minFreeBytes,
-                            long retentionCheckIntervalMs, long fileDeleteDelayMs) {
+                            long retentionCheckIntervalMs, long fileDeleteDelayMs, long cleanerBackoffMs,
+                            double cleanerIoMaxBytesPerSecond) {
 
     public StorageConfig {
         logDirs = List.copyOf(logDirs);
