@@ -29,7 +29,7 @@ class CompactionIT {
     void theLatestValuePerKeySurvivesCompactionAndARestart() throws Exception {
         server = new LibertyServer(Map.of("log.cleaner.backoff.ms", "300", "file.delete.delay.ms", "100")).start();
         Http http = new Http(server);
-        String cluster = http.get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+        String cluster = http.clusterId();
         var configs = Json.createArrayBuilder();
         Map.of("cleanup.policy", "compact", "segment.bytes", "2048", "min.cleanable.dirty.ratio", "0.01")
                 .forEach((k, v) -> configs.add(Json.createObjectBuilder().add("name", k).add("value", v)));

@@ -39,7 +39,7 @@ class ConfigIT {
                 "auto.create.topics.enable", "true"))) {
             server.start();
             Http http = new Http(server);
-            String cluster = http.get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+            String cluster = http.clusterId();
             assertEquals(3, http.get("/v3/clusters/" + cluster + "/brokers").json().getJsonArray("data")
                     .getJsonObject(0).getInt("broker_id"));
             assertEquals(200, http.post("/topics/auto", "application/vnd.kafka.json.v2+json", "{\"records\":[{\"value\":1}]}").status());

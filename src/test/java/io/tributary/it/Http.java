@@ -46,6 +46,11 @@ public final class Http {
         this.server = server;
     }
 
+    /** The id of the cluster the server belongs to, as the v3 API reports it. */
+    public String clusterId() {
+        return get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+    }
+
     public Answer get(String path) {
         return send(HttpRequest.newBuilder(server.uri(path)).GET());
     }

@@ -37,7 +37,7 @@ class RestApiIT {
     static void start() {
         server = new LibertyServer(Map.of("num.partitions", "3")).start();
         http = new Http(server);
-        cluster = http.get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+        cluster = http.clusterId();
     }
 
     @AfterAll

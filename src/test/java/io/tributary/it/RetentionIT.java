@@ -23,7 +23,7 @@ class RetentionIT {
     static void start() {
         server = new LibertyServer(Map.of("log.retention.check.interval.ms", "500", "file.delete.delay.ms", "200")).start();
         http = new Http(server);
-        cluster = http.get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+        cluster = http.clusterId();
     }
 
     @AfterAll
