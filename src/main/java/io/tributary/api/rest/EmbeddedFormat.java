@@ -1,8 +1,8 @@
 package io.tributary.api.rest;
 
-import jakarta.json.Json;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -22,6 +22,10 @@ import java.util.Locale;
  */
 public enum EmbeddedFormat {
     JSON, STRING, BINARY;
+
+    // Json.createReader and Json.createValue look the provider up on every call, which costs more than
+    // the parse itself on the read and WebSocket delivery paths; the provider is thread-safe.
+    private static final JsonProvider JSON_PROVIDER = JsonProvider.provider();
 
     /** The format named in a request ({@code json}, {@code string}, {@code binary}; any case). */
     public static EmbeddedFormat parse(String name, String what) {
@@ -76,7 +80,7 @@ public enum EmbeddedFormat {
                     yield text;
                 }
                 String s = ((JsonString) text.value()).getString();
-                try (var reader = Json.createReader(new StringReader(s))) {
+                try (var reader = JSON_PROVIDER.createReader(new StringReader(s))) {
                     yield new Encoded(reader.readValue(), "json");
                 } catch (jakarta.json.JsonException e) {
                     yield text;
@@ -91,7 +95,7 @@ public enum EmbeddedFormat {
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(bytes.duplicate());
-            return new Encoded(Json.createValue(chars.toString()), "string");
+            return new Encoded(JSON_PROVIDER.createValue(chars.toString()), "string");
         } catch (CharacterCodingException e) {
             return base64(bytes);
         }
@@ -99,6 +103,6 @@ public enum EmbeddedFormat {
 
     private static Encoded base64(ByteBuffer bytes) {
         ByteBuffer encoded = Base64.getEncoder().encode(bytes.duplicate());
-        return new Encoded(Json.createValue(StandardCharsets.US_ASCII.decode(encoded).toString()), "binary");
+        return new Encoded(JSON_PROVIDER.createValue(StandardCharsets.US_ASCII.decode(encoded).toString()), "binary");
     }
 }

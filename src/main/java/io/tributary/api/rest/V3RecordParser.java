@@ -19,18 +19,19 @@ import java.util.Base64;
  * Parses one v3 produce record:
  * {@code {"partition_id": 0, "key": {"type": "STRING", "data": "k"}, "value": {"type": "JSON", "data": {...}},
  * "headers": [{"name": "h", "value": "<base64>"}], "timestamp": "2024-01-01T00:00:00Z"}}.
- * Every field is optional; a missing value is a null value (a tombstone).
+ * Every field is optional; a missing value is a null value (a tombstone). Shared by REST v3 and the
+ * WebSocket API's produce frames.
  */
-final class V3RecordParser {
+public final class V3RecordParser {
 
     /** A parsed record with what the answer reports about its key and value. */
-    record Parsed(ProduceRequest request, V3Dtos.Size key, V3Dtos.Size value) {
+    public record Parsed(ProduceRequest request, V3Dtos.Size key, V3Dtos.Size value) {
     }
 
     private V3RecordParser() {
     }
 
-    static Parsed parse(JsonObject o) {
+    public static Parsed parse(JsonObject o) {
         int partition = JsonBodies.int32(o, "partition_id").orElse(-1);
         if (o.containsKey("partition_id") && partition < 0) {
             throw RestException.unprocessable("Field 'partition_id' must not be negative");

@@ -1,0 +1,246 @@
+package io.tributary.api.ws;
+
+import io.tributary.api.rest.RestException;
+import io.tributary.app.Broker;
+import io.tributary.app.BrokerNotAvailableException;
+import io.tributary.broker.RecordService.ProduceResult;
+import io.tributary.broker.subscription.AlreadySubscribedException;
+import io.tributary.broker.subscription.CreditOverflowException;
+import io.tributary.broker.subscription.PartitionSubscription;
+import io.tributary.broker.subscription.PartitionWatchers;
+import io.tributary.broker.subscription.Sink;
+import io.tributary.broker.subscription.StartOffsetOutOfRangeException;
+import io.tributary.broker.subscription.StartPosition;
+import io.tributary.broker.subscription.SubscriptionLimits;
+import io.tributary.broker.subscription.SubscriptionSession;
+import io.tributary.metadata.TopicMetadata;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * One WebSocket connection of {@code /ws/v1/stream}: turns client frames into subscriptions,
+ * credit and produce calls, and is the {@link Sink} its {@link SubscriptionSession} delivers to.
+ * Every failure becomes an error frame; a fatal one is followed by a close with its close code,
+ * and touches only this connection.
+ *
+ * <p>Thread-safety: the container hands it one message at a time; the sink methods may be called
+ * from delivery tasks and send completions at any time and only touch the container's session,
+ * whose async remote is thread-safe with one send outstanding (the subscription session ensures
+ * there is never more).
+ */
+final class StreamConnection implements Sink {
+
+    private static final System.Logger LOG = System.getLogger(StreamConnection.class.getName());
+
+    private final Session ws;
+    private final Broker broker;
+    private final SubscriptionSession session;
+    private final Set<String> topics = ConcurrentHashMap.newKeySet();
+
+    StreamConnection(Session ws, Broker broker, Executor executor, PartitionWatchers watchers, SubscriptionLimits limits) {
+        this.ws = ws;
+        this.broker = broker;
+        this.session = new SubscriptionSession(this, executor, watchers, limits);
+    }
+
+    void onText(String text) {
+        String id = null;
+        try {
+            ClientFrame frame = FrameParser.parse(text);
+            if (frame instanceof ClientFrame.Subscribe s) {
+                id = s.id();
+                subscribe(s);
+            } else if (frame instanceof ClientFrame.Credit c) {
+                session.grant(c.records(), c.bytes());
+            } else if (frame instanceof ClientFrame.Produce p) {
+                id = p.id();
+                produce(p);
+            }
+        } catch (RuntimeException e) {
+            fail(toWsException(e, id));
+        }
+    }
+
+    void onBinary() {
+        fail(new WsException(WsError.UNSUPPORTED_FRAME, "Binary messages are not supported: send JSON text frames"));
+    }
+
+    void onClosed() {
+        session.close();
+    }
+
+    private void subscribe(ClientFrame.Subscribe s) {
+        JsonRecordEncoder encoder = new JsonRecordEncoder(s.format());
+        List<PartitionSubscription> subscriptions = new ArrayList<>();
+        for (ClientFrame.TopicRequest t : s.topics()) {
+            TopicMetadata topic = broker.topics().describe(t.topic()).orElseThrow(() -> new WsException(
+                    WsError.UNKNOWN_TOPIC, s.id(), "Topic '" + t.topic() + "' does not exist", Map.of("topic", t.topic())));
+            List<Integer> partitions = t.partitions().orElseGet(() -> range(topic.partitionCount()));
+            for (int p : partitions) {
+                if (p >= topic.partitionCount()) {
+                    throw new WsException(WsError.UNKNOWN_TOPIC, s.id(), "Topic '" + t.topic() + "' has no partition " + p
+                            + "; it has partitions 0 to " + (topic.partitionCount() - 1),
+                            Map.of("topic", t.topic(), "partition", p));
+                }
+                var log = broker.replicas().partitionOrThrow(new TopicPartition(t.topic(), p)).log();
+                Long offset = t.offsets().get(p);
+                StartPosition from = offset != null ? new StartPosition.AtOffset(offset) : t.from();
+                subscriptions.add(new PartitionSubscription(log, from, encoder, s.framing()));
+            }
+            topics.add(t.topic());
+        }
+        session.subscribe(subscriptions, assigned -> FrameWriter.subscribed(s.id(), assigned));
+    }
+
+    private static List<Integer> range(int n) {
+        List<Integer> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(i);
+        }
+        return out;
+    }
+
+    private void produce(ClientFrame.Produce p) {
+        List<ProduceResult> results;
+        try {
+            results = broker.records().produce(p.topic(), p.records());
+        } catch (RuntimeException e) {
+            fail(produceError(e, p.id()));
+            return;
+        }
+        if (!session.reply(FrameWriter.produced(p.id(), p.topic(), results))) {
+            tooManyReplies();
+        }
+    }
+
+    private void fail(WsException e) {
+        if (e.error().fatal()) {
+            session.terminate(FrameWriter.error(e), e.error().closeCode(), e.getMessage());
+        } else if (!session.reply(FrameWriter.error(e))) {
+            tooManyReplies();
+        }
+    }
+
+    private void tooManyReplies() {
+        WsException e = new WsException(WsError.TOO_MANY_PENDING_REPLIES,
+                "More answers wait unsent than ws.session.max.pending.replies allows: the client is not reading");
+        session.terminate(FrameWriter.error(e), e.error().closeCode(), e.getMessage());
+    }
+
+    private WsException toWsException(RuntimeException e, String id) {
+        if (e instanceof WsException ws) {
+            return ws.requestId() == null && id != null ? ws.withRequestId(id) : ws;
+        } else if (e instanceof StartOffsetOutOfRangeException o) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("topic", o.topicPartition().topic());
+            details.put("partition", o.topicPartition().partition());
+            details.put("requested_offset", o.requested());
+            details.put("valid_from", o.first());
+            details.put("valid_to", o.end());
+            return new WsException(WsError.OFFSET_OUT_OF_RANGE, id, o.getMessage(), details);
+        } else if (e instanceof OffsetOutOfRangeException) {
+            return new WsException(WsError.OFFSET_OUT_OF_RANGE, id, e.getMessage(), Map.of());
+        } else if (e instanceof AlreadySubscribedException) {
+            return new WsException(WsError.ALREADY_SUBSCRIBED, id, e.getMessage(), Map.of());
+        } else if (e instanceof CreditOverflowException) {
+            return new WsException(WsError.CREDIT_OVERFLOW, id, e.getMessage(), Map.of());
+        } else if (e instanceof UnknownTopicOrPartitionException || e instanceof InvalidTopicException) {
+            return new WsException(WsError.UNKNOWN_TOPIC, id, e.getMessage(), Map.of());
+        } else if (e instanceof BrokerNotAvailableException) {
+            return new WsException(WsError.BROKER_UNAVAILABLE, id, e.getMessage(), Map.of());
+        }
+        for (String topic : topics) {
+            if (broker.topics().describe(topic).isEmpty()) {
+                return new WsException(WsError.UNKNOWN_TOPIC, id, "Topic '" + topic + "' was deleted", Map.of("topic", topic));
+            }
+        }
+        if (e instanceof org.apache.kafka.common.errors.KafkaStorageException) {
+            return new WsException(WsError.STORAGE_ERROR, id, e.getMessage(), Map.of());
+        }
+        LOG.log(Level.WARNING, "Unexpected failure on WebSocket session " + ws.getId() + ": " + e, e);
+        return new WsException(WsError.INTERNAL_ERROR, id, String.valueOf(e.getMessage()), Map.of());
+    }
+
+    private static WsException produceError(RuntimeException e, String id) {
+        WsError error;
+        if (e instanceof RecordTooLargeException || e instanceof RecordBatchTooLargeException) {
+            error = WsError.RECORD_TOO_LARGE;
+        } else if (e instanceof io.tributary.broker.UnknownPartitionException || e instanceof RestException) {
+            error = WsError.INVALID_RECORD;
+        } else if (e instanceof UnknownTopicOrPartitionException || e instanceof InvalidTopicException) {
+            error = WsError.PRODUCE_UNKNOWN_TOPIC;
+        } else if (e instanceof BrokerNotAvailableException || e instanceof org.apache.kafka.common.errors.KafkaStorageException) {
+            error = WsError.PRODUCE_FAILED;
+        } else if (e instanceof ApiException) {
+            error = WsError.INVALID_RECORD;
+        } else {
+            LOG.log(Level.WARNING, "Unexpected produce failure: " + e, e);
+            error = WsError.PRODUCE_FAILED;
+        }
+        return new WsException(error, id, e.getMessage(), Map.of());
+    }
+
+    // Sink
+
+    @Override
+    public void send(String frame, Consumer<Throwable> onDone) {
+        try {
+            ws.getAsyncRemote().sendText(frame, result -> onDone.accept(result.isOK() ? null : result.getException()));
+        } catch (RuntimeException e) {
+            // The session closed under us.
+            onDone.accept(e);
+        }
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (!ws.isOpen()) {
+            return;
+        }
+        try {
+            ws.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), fitReason(reason)));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "Closing WebSocket session " + ws.getId() + " failed: " + e);
+        }
+    }
+
+    @Override
+    public void deliveryFailed(RuntimeException failure) {
+        fail(toWsException(failure, null));
+    }
+
+    /** A close reason may carry at most 123 bytes of UTF-8. */
+    static String fitReason(String reason) {
+        if (reason == null) {
+            return "";
+        }
+        String out = reason;
+        while (out.getBytes(StandardCharsets.UTF_8).length > 123) {
+            out = out.substring(0, out.length() - 1);
+        }
+        return out;
+    }
+
+    SubscriptionSession session() {
+        return session;
+    }
+}

@@ -1,0 +1,410 @@
+package io.tributary.broker.subscription;
+
+import io.tributary.records.ConsumedRecord;
+import io.tributary.records.RecordBatches;
+import io.tributary.storage.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * One subscriber's live stream: the partitions it follows with the next offset of each, its credit,
+ * and the delivery loop that moves records from the logs to its {@link Sink}.
+ *
+ * <p><b>Delivery.</b> A wake-up (a high-watermark advance, new credit, a completed send) schedules
+ * one delivery task on the executor; wake-ups that arrive while one is pending or running are
+ * coalesced into it, so a session never has two tasks at once. A task sends at most one frame and
+ * only when the previous send has completed: answers first ({@code subscribed}, {@code produced},
+ * errors), then records, read from the partitions in turn (round robin, so a busy partition does
+ * not starve the others) from each one's next offset up to the credit and the session buffer.
+ * The completion of that send wakes the session again. Nothing here blocks or polls.
+ *
+ * <p><b>Order.</b> Per partition, records are sent in offset order with no gaps and no duplicates:
+ * the next offset moves only past records that were encoded and queued, under the state lock, and
+ * one task at a time reads.
+ *
+ * <p><b>Memory.</b> However slow or stalled the subscriber, the broker holds for it at most one
+ * frame in flight, {@code bufferBytes} of encoded records (one record more when a record is larger)
+ * and {@code maxPendingReplies} answers; nothing is read past that until the socket takes it.
+ *
+ * <p><b>Thread-safety:</b> thread-safe. {@code stateLock} guards the cursors, credit, queues and
+ * lifecycle; it is never held while calling the sink or the executor's tasks, and is held only for
+ * bounded work (one read of at most {@code bufferBytes} plus encoding).
+ */
+public final class SubscriptionSession {
+
+    /** Where a newly subscribed partition starts. */
+    public record Assigned(TopicPartition topicPartition, long offset) {
+    }
+
+    /** A snapshot of the session's state, for tests and diagnostics. */
+    public record Stats(Map<TopicPartition, Long> nextOffsets, long creditRecords, long creditBytes,
+                        int queuedFrames, long queuedBytes, boolean sending, long framesSent) {
+    }
+
+    /** Close code when the client does not take a frame within the send timeout (or the send fails). */
+    public static final int CLOSE_SEND_FAILED = 4408;
+
+    private enum State { OPEN, CLOSING, CLOSED }
+
+    private record Frame(String text, long bytes) {
+    }
+
+    private static final class Cursor {
+        final PartitionSubscription subscription;
+        final TopicPartition tp;
+        long next;
+
+        Cursor(PartitionSubscription subscription, long next) {
+            this.subscription = subscription;
+            this.tp = subscription.log().topicPartition();
+            this.next = next;
+        }
+    }
+
+    private final Sink sink;
+    private final Executor executor;
+    private final PartitionWatchers watchers;
+    private final SubscriptionLimits limits;
+    private final AtomicInteger wakeups = new AtomicInteger();
+
+    /** Guards every field below. */
+    private final Object stateLock = new Object();
+    private final List<Cursor> cursors = new ArrayList<>();
+    private final Map<TopicPartition, Cursor> cursorsByPartition = new LinkedHashMap<>();
+    private final ArrayDeque<Frame> replies = new ArrayDeque<>();
+    private final ArrayDeque<Frame> recordFrames = new ArrayDeque<>();
+    private final Credit credit;
+    private long recordFrameBytes;
+    private int nextCursor;
+    private boolean sending;
+    private long framesSent;
+    private State state = State.OPEN;
+    private Frame finalFrame;
+    private int closeCode;
+    private String closeReason;
+
+    public SubscriptionSession(Sink sink, Executor executor, PartitionWatchers watchers, SubscriptionLimits limits) {
+        this.sink = sink;
+        this.executor = executor;
+        this.watchers = watchers;
+        this.limits = limits;
+        this.credit = new Credit(limits.initialCreditRecords(), limits.maxCreditRecords(), limits.maxCreditBytes());
+    }
+
+    /**
+     * Starts following partitions, all or none. The answer {@code ack} makes from the starting
+     * offsets is queued before any record of these partitions can be.
+     *
+     * @throws AlreadySubscribedException     a partition is already followed (or named twice)
+     * @throws StartOffsetOutOfRangeException a start offset the partition does not hold
+     * @throws IllegalStateException          the session is closing
+     */
+    public List<Assigned> subscribe(List<PartitionSubscription> subscriptions, Function<List<Assigned>, String> ack) {
+        List<Assigned> assigned = new ArrayList<>(subscriptions.size());
+        synchronized (stateLock) {
+            if (state != State.OPEN) {
+                throw new IllegalStateException("The session is closing");
+            }
+            Set<TopicPartition> asked = new HashSet<>();
+            for (PartitionSubscription s : subscriptions) {
+                TopicPartition tp = s.log().topicPartition();
+                if (cursorsByPartition.containsKey(tp) || !asked.add(tp)) {
+                    throw new AlreadySubscribedException(tp);
+                }
+            }
+            // Watch before resolving the start: an append in between wakes the session instead of being missed.
+            for (PartitionSubscription s : subscriptions) {
+                watchers.watch(s.log(), this);
+            }
+            try {
+                for (PartitionSubscription s : subscriptions) {
+                    assigned.add(new Assigned(s.log().topicPartition(), s.from().resolve(s.log())));
+                }
+            } catch (RuntimeException e) {
+                for (PartitionSubscription s : subscriptions) {
+                    watchers.unwatch(s.log(), this);
+                }
+                throw e;
+            }
+            for (int i = 0; i < subscriptions.size(); i++) {
+                Cursor c = new Cursor(subscriptions.get(i), assigned.get(i).offset());
+                cursors.add(c);
+                cursorsByPartition.put(c.tp, c);
+            }
+            String answer = ack.apply(List.copyOf(assigned));
+            replies.addLast(new Frame(answer, answer.length()));
+        }
+        wake();
+        return assigned;
+    }
+
+    /**
+     * Adds credit and wakes the session.
+     *
+     * @throws CreditOverflowException the unspent credit would exceed the session's maximum; nothing is added
+     */
+    public void grant(long records, long bytes) {
+        synchronized (stateLock) {
+            credit.grant(records, bytes);
+        }
+        wake();
+    }
+
+    /**
+     * Queues an answer (to a produce, say) ahead of any records not yet queued.
+     *
+     * @return false if {@code maxPendingReplies} answers already wait (the client is not reading) or the
+     *     session is closing; the frame is then dropped
+     */
+    public boolean reply(String frame) {
+        synchronized (stateLock) {
+            if (state != State.OPEN || replies.size() >= limits.maxPendingReplies()) {
+                return false;
+            }
+            replies.addLast(new Frame(frame, frame.length()));
+        }
+        wake();
+        return true;
+    }
+
+    /**
+     * Ends the session: sends {@code errorFrame} (if not null) after the answers already queued, drops
+     * records not yet sent, then closes the connection with {@code code}. Idempotent: the first call wins.
+     */
+    public void terminate(String errorFrame, int code, String reason) {
+        boolean closeNow = false;
+        synchronized (stateLock) {
+            if (state != State.OPEN) {
+                return;
+            }
+            closeCode = code;
+            closeReason = reason;
+            recordFrames.clear();
+            recordFrameBytes = 0;
+            if (errorFrame == null) {
+                closeNow = true;
+                closeLocked();
+            } else {
+                state = State.CLOSING;
+                finalFrame = new Frame(errorFrame, errorFrame.length());
+                replies.addLast(finalFrame);
+            }
+        }
+        if (closeNow) {
+            sink.close(code, reason);
+        } else {
+            wake();
+        }
+    }
+
+    /** The connection is gone: stop delivering and let go of the partitions. Idempotent. */
+    public void close() {
+        synchronized (stateLock) {
+            closeLocked();
+        }
+    }
+
+    private void closeLocked() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        for (Cursor c : cursors) {
+            watchers.unwatch(c.subscription.log(), this);
+        }
+        replies.clear();
+        recordFrames.clear();
+        recordFrameBytes = 0;
+    }
+
+    /**
+     * Marks the session ready. Cheap and non-blocking: safe on an appending thread. Schedules a
+     * delivery task unless one is already pending or running.
+     */
+    public void wake() {
+        if (wakeups.getAndIncrement() == 0) {
+            try {
+                executor.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                // The server is shutting down; the connection goes with it.
+                wakeups.set(0);
+                terminate(null, 1001, "The broker is shutting down");
+            }
+        }
+    }
+
+    private void drain() {
+        int seen = wakeups.get();
+        while (true) {
+            deliverOnce();
+            int left = wakeups.addAndGet(-seen);
+            if (left == 0) {
+                return;
+            }
+            seen = left;
+        }
+    }
+
+    private void deliverOnce() {
+        Frame frame;
+        try {
+            synchronized (stateLock) {
+                frame = nextFrameLocked();
+                if (frame != null) {
+                    sending = true;
+                }
+            }
+        } catch (RuntimeException e) {
+            sink.deliveryFailed(e);
+            return;
+        }
+        if (frame != null) {
+            sink.send(frame.text(), failure -> onSent(frame, failure));
+        }
+    }
+
+    private void onSent(Frame frame, Throwable failure) {
+        boolean closeNow = false;
+        synchronized (stateLock) {
+            sending = false;
+            framesSent++;
+            if (failure != null) {
+                if (state != State.CLOSED) {
+                    closeCode = CLOSE_SEND_FAILED;
+                    closeReason = "Send failed or timed out: " + failure;
+                    closeLocked();
+                    closeNow = true;
+                }
+            } else if (frame == finalFrame && state == State.CLOSING) {
+                closeLocked();
+                closeNow = true;
+            }
+        }
+        if (closeNow) {
+            sink.close(closeCode, closeReason);
+        } else if (failure == null) {
+            wake();
+        }
+    }
+
+    private Frame nextFrameLocked() {
+        if (state == State.CLOSED || sending) {
+            return null;
+        }
+        Frame reply = replies.pollFirst();
+        if (reply != null || state == State.CLOSING) {
+            return reply;
+        }
+        if (recordFrames.isEmpty()) {
+            fillLocked();
+        }
+        Frame frame = recordFrames.pollFirst();
+        if (frame != null) {
+            recordFrameBytes -= frame.bytes();
+        }
+        return frame;
+    }
+
+    /** Reads and encodes the next records of one partition that has some, within credit and buffer. */
+    private void fillLocked() {
+        int n = cursors.size();
+        for (int i = 0; i < n && recordFrames.isEmpty() && !credit.exhausted(); i++) {
+            int index = (nextCursor + i) % n;
+            if (fillFrom(cursors.get(index))) {
+                nextCursor = (index + 1) % n;
+            }
+        }
+    }
+
+    private boolean fillFrom(Cursor c) {
+        PartitionLog log = c.subscription.log();
+        while (true) {
+            long hw = log.highWatermark();
+            if (c.next >= hw) {
+                return false;
+            }
+            PartitionLog.LogReadInfo info = log.read(c.next, limits.bufferBytes(), hw, true);
+            List<ConsumedRecord> read = new ArrayList<>();
+            long after = RecordBatches.forEach(info.records(), c.next, (int) Math.min(credit.records(), Integer.MAX_VALUE),
+                    read::add);
+            List<String> encoded = new ArrayList<>(read.size());
+            long used = 0;
+            long next = c.next;
+            boolean stopped = false;
+            for (ConsumedRecord r : read) {
+                String text = c.subscription.encoder().record(c.tp, r);
+                long size = utf8Length(text);
+                if (!credit.allows(size) || (!encoded.isEmpty() && used + size > limits.bufferBytes())) {
+                    stopped = true;
+                    break;
+                }
+                credit.spend(size);
+                encoded.add(text);
+                used += size;
+                next = r.offset() + 1;
+            }
+            if (!stopped) {
+                // Past control batches the visitor never saw.
+                next = Math.max(next, after);
+            }
+            boolean progressed = next > c.next;
+            c.next = next;
+            if (!encoded.isEmpty()) {
+                if (c.subscription.framing() == Framing.BATCH) {
+                    String batch = c.subscription.encoder().batch(c.tp, encoded);
+                    recordFrames.addLast(new Frame(batch, used));
+                } else {
+                    for (String text : encoded) {
+                        recordFrames.addLast(new Frame(text, utf8Length(text)));
+                    }
+                }
+                recordFrameBytes += used;
+                return true;
+            }
+            if (!progressed || stopped) {
+                return false;
+            }
+        }
+    }
+
+    /** UTF-8 size of a string without encoding it. */
+    static long utf8Length(String s) {
+        long bytes = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x80) {
+                bytes++;
+            } else if (ch < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(ch) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
+    public Stats stats() {
+        synchronized (stateLock) {
+            Map<TopicPartition, Long> positions = new LinkedHashMap<>();
+            for (Cursor c : cursors) {
+                positions.put(c.tp, c.next);
+            }
+            return new Stats(positions, credit.records(), credit.bytes(), recordFrames.size() + replies.size(),
+                    recordFrameBytes, sending, framesSent);
+        }
+    }
+}

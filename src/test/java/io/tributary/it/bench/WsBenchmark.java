@@ -1,0 +1,233 @@
+package io.tributary.it.bench;
+
+import io.tributary.it.Http;
+import io.tributary.it.LibertyServer;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * WebSocket delivery benchmark against a real Liberty started by the test harness: records/s and MB/s
+ * delivered from a preloaded partition to 1 and to 10 subscribers (one record per frame and batched),
+ * then live-tail latency from a produce frame sent to the record received, with 1 and 10
+ * subscribers. The client runs in this JVM on the same machine. See bench/ws/README.md.
+ *
+ * <p>Usage: {@code bin/bench-ws [--records N] [--record-size B] [--latency-samples N]}
+ */
+public final class WsBenchmark {
+
+    private static int records = 200_000;
+    private static int recordSize = 200;
+    private static int latencySamples = 2_000;
+
+    private WsBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--records" -> records = Integer.parseInt(args[++i]);
+                case "--record-size" -> recordSize = Integer.parseInt(args[++i]);
+                case "--latency-samples" -> latencySamples = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("Unknown argument " + args[i]);
+            }
+        }
+        System.out.printf("Starting Liberty (records=%d, record value ~%d bytes)...%n", records, recordSize);
+        try (LibertyServer server = new LibertyServer(Map.of("ws.credit.max.records", "100000000")).start()) {
+            Http http = new Http(server);
+            preload(http);
+            for (boolean batch : new boolean[] {false, true}) {
+                for (int subscribers : new int[] {1, 10}) {
+                    throughput(server, subscribers, batch);
+                }
+            }
+            for (int subscribers : new int[] {1, 10}) {
+                latency(server, subscribers);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void preload(Http http) {
+        String cluster = http.get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+        http.post("/v3/clusters/" + cluster + "/topics", "application/json",
+                "{\"topic_name\":\"bench\",\"partitions_count\":1,\"replication_factor\":1}");
+        http.post("/v3/clusters/" + cluster + "/topics", "application/json",
+                "{\"topic_name\":\"bench-live\",\"partitions_count\":1,\"replication_factor\":1}");
+        String pad = "x".repeat(Math.max(0, recordSize - 20));
+        long start = System.nanoTime();
+        for (int done = 0; done < records; ) {
+            int n = Math.min(1_000, records - done);
+            StringBuilder body = new StringBuilder("{\"records\":[");
+            for (int i = 0; i < n; i++) {
+                body.append(i == 0 ? "" : ",").append("{\"value\":{\"n\":").append(done + i).append(",\"p\":\"").append(pad).append("\"}}");
+            }
+            Http.Answer a = http.post("/topics/bench/partitions/0", "application/json", body.append("]}").toString());
+            if (a.status() != 200) {
+                throw new IllegalStateException("Preload failed: " + a);
+            }
+            done += n;
+        }
+        System.out.printf("Preloaded %d records in %d ms%n", records, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /** Counts records and bytes; frames are not parsed, records in a batch are counted by their type tag. */
+    private static final class Counter implements WebSocket.Listener {
+        final AtomicLong records = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        final CompletableFuture<Long> done = new CompletableFuture<>();
+        final long expected;
+        final Map<Long, Long> arrivals;
+        private final StringBuilder partial = new StringBuilder();
+
+        Counter(long expected, Map<Long, Long> arrivals) {
+            this.expected = expected;
+            this.arrivals = arrivals;
+        }
+
+        @Override
+        public void onOpen(WebSocket ws) {
+            ws.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (!last) {
+                return null;
+            }
+            long now = System.nanoTime();
+            String text = partial.toString();
+            partial.setLength(0);
+            bytes.addAndGet(text.length());
+            int n = 0;
+            for (int at = text.indexOf("\"type\":\"record\""); at >= 0; at = text.indexOf("\"type\":\"record\"", at + 1)) {
+                n++;
+            }
+            if (arrivals != null && n == 1) {
+                int at = text.indexOf("\"n\":");
+                if (at >= 0) {
+                    int end = at + 4;
+                    while (end < text.length() && Character.isDigit(text.charAt(end))) {
+                        end++;
+                    }
+                    arrivals.put(Long.parseLong(text.substring(at + 4, end)), now);
+                }
+            }
+            if (records.addAndGet(n) >= expected) {
+                done.complete(now);
+            }
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+            done.completeExceptionally(new IllegalStateException("closed " + code + " " + reason));
+            return null;
+        }
+    }
+
+    private static WebSocket open(LibertyServer server, WebSocket.Listener listener) {
+        return HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + server.httpPort() + "/ws/v1/stream"), listener).join();
+    }
+
+    private static void throughput(LibertyServer server, int subscribers, boolean batch) throws Exception {
+        List<Counter> counters = new ArrayList<>();
+        List<WebSocket> sockets = new ArrayList<>();
+        for (int i = 0; i < subscribers; i++) {
+            Counter c = new Counter(records, null);
+            counters.add(c);
+            sockets.add(open(server, c));
+        }
+        long start = System.nanoTime();
+        for (WebSocket ws : sockets) {
+            ws.sendText("{\"type\":\"credit\",\"records\":" + records + "}", true).join();
+            ws.sendText("{\"type\":\"subscribe\",\"topics\":[{\"topic\":\"bench\",\"from\":\"earliest\"}],\"batch\":" + batch + "}",
+                    true).join();
+        }
+        long end = 0;
+        for (Counter c : counters) {
+            end = Math.max(end, c.done.get(10, TimeUnit.MINUTES));
+        }
+        double seconds = (end - start) / 1e9;
+        long totalRecords = counters.stream().mapToLong(c -> c.records.get()).sum();
+        long totalBytes = counters.stream().mapToLong(c -> c.bytes.get()).sum();
+        System.out.printf(Locale.ROOT, "Throughput %-7s %2d subscriber(s): %,10.0f records/s  %7.1f MB/s  (%,d records, %.1f MB of frames in %.2f s)%n",
+                batch ? "batched" : "record", subscribers, totalRecords / seconds, totalBytes / seconds / 1e6,
+                totalRecords, totalBytes / 1e6, seconds);
+        for (WebSocket ws : sockets) {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+        }
+    }
+
+    private static void latency(LibertyServer server, int subscribers) throws Exception {
+        List<Map<Long, Long>> arrivals = new ArrayList<>();
+        List<Counter> counters = new ArrayList<>();
+        List<WebSocket> sockets = new ArrayList<>();
+        for (int i = 0; i < subscribers; i++) {
+            Map<Long, Long> a = new ConcurrentHashMap<>();
+            arrivals.add(a);
+            Counter c = new Counter(latencySamples, a);
+            counters.add(c);
+            WebSocket ws = open(server, c);
+            ws.sendText("{\"type\":\"credit\",\"records\":" + latencySamples + "}", true).join();
+            ws.sendText("{\"type\":\"subscribe\",\"topics\":[{\"topic\":\"bench-live\",\"from\":\"latest\"}]}", true).join();
+            sockets.add(ws);
+        }
+        Thread.sleep(500);
+        WebSocket producer = open(server, new WebSocket.Listener() {
+            @Override
+            public void onOpen(WebSocket ws) {
+                ws.request(Long.MAX_VALUE);
+            }
+        });
+        long[] sent = new long[latencySamples];
+        String pad = "x".repeat(Math.max(0, recordSize - 20));
+        for (int i = 0; i < latencySamples; i++) {
+            String frame = "{\"type\":\"produce\",\"id\":\"" + i + "\",\"topic\":\"bench-live\",\"records\":[{\"value\":{\"type\":\"JSON\",\"data\":{\"n\":"
+                    + i + ",\"p\":\"" + pad + "\"}}}]}";
+            sent[i] = System.nanoTime();
+            producer.sendText(frame, true).join();
+            // One record per millisecond or so: a live stream, not a bulk load.
+            long until = sent[i] + 1_000_000;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+        }
+        for (Counter c : counters) {
+            c.done.get(2, TimeUnit.MINUTES);
+        }
+        long[] micros = new long[latencySamples * subscribers];
+        int k = 0;
+        for (Map<Long, Long> a : arrivals) {
+            for (int i = 0; i < latencySamples; i++) {
+                micros[k++] = (a.get((long) i) - sent[i]) / 1_000;
+            }
+        }
+        Arrays.sort(micros);
+        System.out.printf(Locale.ROOT, "Latency %2d subscriber(s), produce frame sent -> record received (%d samples): p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
+                subscribers, micros.length, pct(micros, 50) / 1e3, pct(micros, 99) / 1e3, pct(micros, 99.9) / 1e3,
+                micros[micros.length - 1] / 1e3);
+        producer.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+        for (WebSocket ws : sockets) {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+        }
+        // The next run subscribes from latest again; skip what this run produced.
+    }
+
+    private static long pct(long[] sorted, double p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+}
