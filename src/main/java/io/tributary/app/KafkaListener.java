@@ -1,5 +1,6 @@
 package io.tributary.app;
 
+import io.tributary.broker.TopicService;
 import io.tributary.config.KafkaListenerConfig;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.Endpoint;
@@ -12,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.Config;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -40,6 +42,7 @@ public class KafkaListener {
     private final Broker broker;
     private final BrokerExecutors executors;
     private final Clock clock;
+    private final Config mpConfig;
     private final List<KafkaServer> servers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -48,13 +51,15 @@ public class KafkaListener {
         this.broker = null;
         this.executors = null;
         this.clock = null;
+        this.mpConfig = null;
     }
 
     @Inject
-    public KafkaListener(Broker broker, BrokerExecutors executors, Clock clock) {
+    public KafkaListener(Broker broker, BrokerExecutors executors, Clock clock, Config mpConfig) {
         this.broker = broker;
         this.executors = executors;
         this.clock = clock;
+        this.mpConfig = mpConfig;
     }
 
     void onStartup(@Observes Startup event) {
@@ -77,10 +82,12 @@ public class KafkaListener {
                 .map(l -> new Endpoint(l.name(), "PLAINTEXT", l.host(), l.port())).toList();
         BrokerInfo self = new BrokerInfo(broker.config().brokerId(), broker.config().advertisedHost(), endpoints,
                 Optional.empty(), Map.of());
+        List<TopicService.ConfigEntry> brokerConfigs = BrokerConfigEntries.of(broker.config(),
+                name -> mpConfig.getOptionalValue(name, String.class).isPresent());
         for (KafkaListenerConfig.Listener listener : config.listeners()) {
             BrokerContext context = new BrokerContext(self, broker.clusterId(), listener.name(), broker.metadata(),
                     broker.replicas(), broker.topics(), broker.config().topics().autoCreateTopics(),
-                    executors.executor(), executors.scheduler(), clock);
+                    executors.executor(), executors.scheduler(), clock, brokerConfigs);
             KafkaApis apis = KafkaProtocol.apis(context);
             InetSocketAddress address = listener.host().isEmpty() ? new InetSocketAddress(listener.port())
                     : new InetSocketAddress(listener.host(), listener.port());

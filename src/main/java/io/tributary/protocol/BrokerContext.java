@@ -31,10 +31,16 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param executor       where delayed work (a Fetch woken by an append) runs
  * @param scheduler      timeouts of delayed work
  * @param clock          time
+ * @param brokerConfigs  the broker's settings as DescribeConfigs shows them
  */
 public record BrokerContext(BrokerInfo self, String clusterId, String listenerName, ClusterMetadataStore metadata,
                             ReplicaManager replicas, TopicService topics, boolean autoCreate, Executor executor,
-                            ScheduledExecutorService scheduler, Clock clock) {
+                            ScheduledExecutorService scheduler, Clock clock,
+                            List<TopicService.ConfigEntry> brokerConfigs) {
+
+    public BrokerContext {
+        brokerConfigs = List.copyOf(brokerConfigs);
+    }
 
     /** The topic's name for an id, if such a topic exists. */
     Optional<String> topicName(Uuid topicId) {

@@ -15,10 +15,17 @@ public final class KafkaProtocol {
 
     public static KafkaApis apis(BrokerContext broker) {
         FetchApi fetch = new FetchApi(broker);
+        AdminApi admin = new AdminApi(broker);
         return new KafkaApis()
                 .register(ApiKeys.METADATA, 0, 13, new MetadataApi(broker))
                 .register(ApiKeys.PRODUCE, 3, 13, new ProduceApi(broker))
                 .register(ApiKeys.FETCH, 4, 18, fetch)
-                .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsApi(broker));
+                .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsApi(broker))
+                .register(ApiKeys.CREATE_TOPICS, 2, 7, admin::createTopics)
+                .register(ApiKeys.DELETE_TOPICS, 1, 6, admin::deleteTopics)
+                .register(ApiKeys.CREATE_PARTITIONS, 0, 3, admin::createPartitions)
+                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, admin::describeConfigs)
+                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, admin::incrementalAlterConfigs)
+                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, admin::describeCluster);
     }
 }
