@@ -26,6 +26,8 @@ public final class KafkaProtocol {
                 .register(ApiKeys.CREATE_PARTITIONS, 0, 3, admin::createPartitions)
                 .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, admin::describeConfigs)
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, admin::incrementalAlterConfigs)
-                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, admin::describeCluster);
+                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, admin::describeCluster)
+                .register(ApiKeys.INIT_PRODUCER_ID, 0, 5,
+                        new InitProducerIdApi(new ProducerIdManager(broker.metadata(), broker.brokerId())));
     }
 }

@@ -94,6 +94,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile boolean closed;
     /** Guarded by appendLock. */
     private long unflushedMessages;
+    /** Idempotent producers' sequence state; guarded by appendLock. */
+    private final ProducerStateManager producerState = new ProducerStateManager();
 
     private PartitionLog(TopicPartition tp, Path dir, LogConfig config, Clock clock, FileIo fileIo,
             LogDirFailureChannel failures) {
@@ -238,6 +240,22 @@ public final class PartitionLog implements AutoCloseable {
             fileIo.fsyncDirectory(dir);
         }
         recoveryPoint = end.offset();
+        rebuildProducerState();
+    }
+
+    /**
+     * Replays the producer ids, epochs and sequences of every batch in the log (headers only) so a
+     * retry after a restart or truncation is still recognised as a duplicate.
+     */
+    private void rebuildProducerState() {
+        producerState.clear();
+        for (LogSegment segment : segments.values()) {
+            for (RecordBatch batch : segment.records().batches()) {
+                if (batch.hasProducerId()) {
+                    producerState.update(batch);
+                }
+            }
+        }
     }
 
     private static long parseBase(Path f, String name, String suffix) throws IOException {
@@ -303,6 +321,16 @@ public final class PartitionLog implements AutoCloseable {
         return List.copyOf(segments.keySet());
     }
 
+    /** Producers with idempotence state in this log (for tests and monitoring). */
+    public int producerCount() {
+        appendLock.lock();
+        try {
+            return producerState.producerCount();
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
     public void addListener(Listener l) {
         listeners.add(l);
     }
@@ -338,6 +366,10 @@ public final class PartitionLog implements AutoCloseable {
      * @throws InvalidRecordException     not magic v2, or record count and offsets disagree
      * @throws RecordTooLargeException    a batch larger than max.message.bytes
      * @throws InvalidTimestampException  a negative timestamp other than -1 in a batch header
+     * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   an idempotent producer's sequence gap
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException an idempotent producer's stale epoch
+     * A retried batch of an idempotent producer already in the log is not appended again: the answer
+     * carries its original offsets and a record count of 0.
      * @throws KafkaStorageException      an I/O failure (the log dir is then offline)
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
@@ -351,6 +383,13 @@ public final class PartitionLog implements AutoCloseable {
             long now = clock.millis();
             boolean logAppendTime = cfg.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
             long first = end.offset();
+            Optional<ProducerStateManager.BatchMetadata> duplicate = producerState.checkAll(records.batches());
+            if (duplicate.isPresent()) {
+                // A retry of a batch already in the log: answer with where it went, append nothing.
+                ProducerStateManager.BatchMetadata d = duplicate.get();
+                return new LogAppendInfo(d.firstOffset(), d.lastOffset(), RecordBatch.NO_TIMESTAMP,
+                        RecordBatch.NO_TIMESTAMP, logStartOffset, 0, 0);
+            }
             if (recordCount == 0) {
                 return new LogAppendInfo(first, first - 1, logAppendTime ? now : RecordBatch.NO_TIMESTAMP,
                         RecordBatch.NO_TIMESTAMP, logStartOffset, 0, 0);
@@ -371,6 +410,9 @@ public final class PartitionLog implements AutoCloseable {
             LogSegment segment = maybeRoll(records.sizeInBytes(), next - 1, now, cfg);
             segment.append(records);
             end = new LogEnd(segment.nextOffset(), segment, segment.size());
+            for (MutableRecordBatch batch : records.batches()) {
+                producerState.update(batch);
+            }
             unflushedMessages += recordCount;
             if (unflushedMessages >= cfg.flushIntervalMessages()) {
                 flushLocked();
@@ -635,6 +677,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "Truncated " + dir + " to offset " + end.offset() + " (" + dropped
                     + " bytes dropped)");
+            rebuildProducerState();
         } catch (IOException e) {
             throw failures.maybeAddOfflineLogDir(logDir, "Error truncating " + topicPartition, e);
         } catch (UncheckedIOException e) {
@@ -659,6 +702,7 @@ public final class PartitionLog implements AutoCloseable {
             highWatermark = offset;
         }
         LOG.log(System.Logger.Level.INFO, "Truncated " + dir + " fully; it now starts at offset " + offset);
+        producerState.clear();
     }
 
     private void ensureOpen() {

@@ -281,4 +281,99 @@ class KafkaClientsIT {
         }
         assertEquals(200, http.get("/topics/auto-created").status());
     }
+
+    private static void createTopic(String topic) {
+        String cluster = http.get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+        Http.Answer a = http.post("/v3/clusters/" + cluster + "/topics", Json.createObjectBuilder().add("topic_name", topic)
+                .add("partitions_count", 1).build());
+        assertEquals(201, a.status(), a.toString());
+    }
+
+    @Test
+    void theIdempotentProducerWritesEachRecordExactlyOnce() throws Exception {
+        String topic = "idempotent";
+        try (KafkaProducer<String, String> producer = producer(Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5, ProducerConfig.BATCH_SIZE_CONFIG, 200))) {
+            List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                sent.add(producer.send(new ProducerRecord<>(topic, 0, "k", "v" + i)));
+            }
+            for (int i = 0; i < 500; i++) {
+                assertEquals(i, sent.get(i).get(30, TimeUnit.SECONDS).offset());
+            }
+        }
+        List<ConsumerRecord<String, String>> got = readAll(topic, 0, 500);
+        assertEquals(500, got.size());
+        for (int i = 0; i < 500; i++) {
+            assertEquals("v" + i, got.get(i).value());
+        }
+    }
+
+    private static org.apache.kafka.common.record.internal.MemoryRecords producerBatch(long pid, int seq, int count) {
+        var builder = org.apache.kafka.common.record.internal.MemoryRecords.builder(java.nio.ByteBuffer.allocate(1024),
+                org.apache.kafka.common.record.internal.RecordBatch.CURRENT_MAGIC_VALUE,
+                org.apache.kafka.common.compress.Compression.NONE, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                0L, System.currentTimeMillis(), pid, (short) 0, seq);
+        for (int i = 0; i < count; i++) {
+            builder.append(System.currentTimeMillis(), null, ("seq-" + (seq + i)).getBytes(StandardCharsets.UTF_8));
+        }
+        return builder.build();
+    }
+
+    private static org.apache.kafka.common.message.ProduceRequestData produceData(String topic,
+            org.apache.kafka.common.record.internal.MemoryRecords records) {
+        var topicData = new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData().setName(topic)
+                .setPartitionData(List.of(new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData()
+                        .setIndex(0).setRecords(records)));
+        return new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000)
+                .setTopicData(new org.apache.kafka.common.message.ProduceRequestData.TopicProduceDataCollection(
+                        List.of(topicData).iterator()));
+    }
+
+    private static org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse partitionResult(
+            java.nio.ByteBuffer answer, RawKafkaClient raw, short version) {
+        var response = (org.apache.kafka.common.requests.ProduceResponse) org.apache.kafka.common.requests.AbstractResponse
+                .parseResponse(answer, new org.apache.kafka.common.requests.RequestHeader(
+                        org.apache.kafka.common.protocol.ApiKeys.PRODUCE, version, "raw-test", answer.getInt(0)));
+        return response.data().responses().iterator().next().partitionResponses().get(0);
+    }
+
+    @Test
+    void aReplayedProduceRequestIsAnsweredWithTheOriginalOffsetsAndAGapIsRejected() throws Exception {
+        String topic = "replayed";
+        createTopic(topic);
+        short version = 9;
+        try (RawKafkaClient raw = new RawKafkaClient(server.kafkaPort())) {
+            var init = (org.apache.kafka.common.requests.InitProducerIdResponse) raw.call(
+                    org.apache.kafka.common.protocol.ApiKeys.INIT_PRODUCER_ID, (short) 4,
+                    new org.apache.kafka.common.message.InitProducerIdRequestData().setTransactionalId(null)
+                            .setTransactionTimeoutMs(60_000).setProducerId(-1).setProducerEpoch((short) -1));
+            assertEquals(0, init.data().errorCode());
+            long pid = init.data().producerId();
+
+            java.nio.ByteBuffer frame = raw.frame(org.apache.kafka.common.protocol.ApiKeys.PRODUCE, version,
+                    produceData(topic, producerBatch(pid, 0, 3)));
+            raw.writeFully(frame.duplicate());
+            var first = partitionResult(raw.readFrame(), raw, version);
+            assertEquals(0, first.errorCode());
+            assertEquals(0, first.baseOffset());
+
+            raw.writeFully(frame.duplicate());
+            var replayed = partitionResult(raw.readFrame(), raw, version);
+            assertEquals(0, replayed.errorCode(), "a duplicate is acknowledged");
+            assertEquals(0, replayed.baseOffset(), "with the offsets of the first append");
+
+            raw.writeFully(raw.frame(org.apache.kafka.common.protocol.ApiKeys.PRODUCE, version,
+                    produceData(topic, producerBatch(pid, 10, 1))));
+            var gap = partitionResult(raw.readFrame(), raw, version);
+            assertEquals(org.apache.kafka.common.protocol.Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code(), gap.errorCode());
+
+            raw.writeFully(raw.frame(org.apache.kafka.common.protocol.ApiKeys.PRODUCE, version,
+                    produceData(topic, producerBatch(pid, 3, 2))));
+            assertEquals(3, partitionResult(raw.readFrame(), raw, version).baseOffset());
+        }
+        List<ConsumerRecord<String, String>> got = readAll(topic, 0, 5);
+        assertEquals(List.of("seq-0", "seq-1", "seq-2", "seq-3", "seq-4"), got.stream().map(ConsumerRecord::value).toList());
+        assertEquals(5, got.size());
+    }
 }
