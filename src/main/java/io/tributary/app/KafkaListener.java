@@ -45,6 +45,10 @@ public class KafkaListener {
     private final Config mpConfig;
     private final List<KafkaServer> servers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Status status = Status.STARTING;
+
+    /** Where the listener is: readiness is DOWN while STARTING or FAILED. */
+    public enum Status { OFF, STARTING, LISTENING, FAILED, CLOSED }
 
     /** For the container's client proxy only. */
     protected KafkaListener() {
@@ -66,10 +70,12 @@ public class KafkaListener {
         KafkaListenerConfig config = broker.config().kafka();
         if (!config.enabled()) {
             LOG.log(Level.INFO, "No listeners configured: the Kafka protocol is off");
+            status = Status.OFF;
             return;
         }
         broker.whenRunning().thenAccept(b -> start(config)).exceptionally(t -> {
             LOG.log(Level.ERROR, "Kafka listener not started: " + t.getMessage(), t);
+            status = Status.FAILED;
             return null;
         });
     }
@@ -98,11 +104,20 @@ public class KafkaListener {
                 server.start();
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.ERROR, "Could not start the Kafka listener " + listener + ": " + e.getMessage(), e);
+                status = Status.FAILED;
+                return;
             }
             if (closed.get()) {
                 server.close();
             }
         }
+        if (!closed.get()) {
+            status = Status.LISTENING;
+        }
+    }
+
+    public Status status() {
+        return status;
     }
 
     /** The bound port of the first listener, or -1 while not serving. */
@@ -115,6 +130,7 @@ public class KafkaListener {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        status = Status.CLOSED;
         for (KafkaServer server : servers) {
             server.close();
         }

@@ -90,7 +90,17 @@ class KafkaClientsIT {
     }
 
     static List<ConsumerRecord<String, String>> readAll(String topic, int partition, int count) {
-        try (KafkaConsumer<String, String> consumer = consumer(Map.of())) {
+        return readWith(server, topic, partition, count);
+    }
+
+    /** Reads at least {@code count} records (or what arrives within 30 s) of a partition from its start. */
+    static List<ConsumerRecord<String, String>> readWith(LibertyServer target, String topic, int partition, int count) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, target.kafkaBootstrap());
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
             TopicPartition tp = new TopicPartition(topic, partition);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));

@@ -183,6 +183,11 @@ public final class LibertyServer implements AutoCloseable {
         return Path.of(properties.get("log.dirs"));
     }
 
+    /** The console output of the latest start (JVM crashes and System.out land here). */
+    public Path consoleLog() {
+        return root.resolve("console-" + startCount + ".log");
+    }
+
     public Path messagesLog() {
         return userDir.resolve("servers/" + SERVER_NAME + "/logs/messages.log");
     }
