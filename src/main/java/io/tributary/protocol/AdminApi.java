@@ -89,11 +89,17 @@ final class AdminApi {
                     if (partitions.isPresent() && partitions.get() < 1) {
                         throw new InvalidPartitionsException("Number of partitions must be at least 1.");
                     }
-                    result.setNumPartitions(partitions.orElse(-1)).setReplicationFactor(rf.orElse((short) -1));
+                    if (ctx.version() >= 5) {
+                        result.setNumPartitions(partitions.orElse(-1)).setReplicationFactor(rf.orElse((short) -1));
+                    }
                     continue;
                 }
                 TopicMetadata created = broker.topics().create(t.name(), partitions, rf, configs);
-                result.setTopicId(created.topicId())
+                if (ctx.version() < 5) {
+                    // Partition counts, factors and configs in the answer are v5 fields.
+                    continue;
+                }
+                result.setTopicId(ctx.version() >= 7 ? created.topicId() : Uuid.ZERO_UUID)
                         .setNumPartitions(created.partitionCount())
                         .setReplicationFactor((short) created.replicas(0).size());
                 for (ConfigEntry e : broker.topics().configs(t.name())) {
@@ -123,7 +129,7 @@ final class AdminApi {
                 String name = broker.resolveTopic(t.name(), t.topicId());
                 TopicMetadata topic = broker.topics().describeOrThrow(name);
                 broker.topics().delete(name);
-                result.setName(name).setTopicId(topic.topicId());
+                result.setName(name).setTopicId(ctx.version() >= 6 ? topic.topicId() : Uuid.ZERO_UUID);
             } catch (ApiException e) {
                 result.setErrorCode(code(e)).setErrorMessage(e.getMessage());
             }

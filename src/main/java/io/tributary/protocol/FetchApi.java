@@ -119,11 +119,11 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
                 budget = Math.max(0, budget - size);
                 data.setHighWatermark(info.highWatermark())
                         .setLastStableOffset(info.highWatermark())
-                        .setLogStartOffset(info.logStartOffset())
+                        .setLogStartOffset(version >= 5 ? info.logStartOffset() : -1)
                         .setRecords(info.records());
             } catch (OffsetOutOfRangeException e) {
                 anyError = true;
-                setOffsets(data, target);
+                setOffsets(data, target, version);
                 data.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code());
             } catch (ApiException e) {
                 anyError = true;
@@ -138,12 +138,12 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
     }
 
     /** An out-of-range answer still tells the client where the log starts and ends. */
-    private void setOffsets(FetchResponseData.PartitionData data, Target target) {
+    private void setOffsets(FetchResponseData.PartitionData data, Target target, short version) {
         try {
             String name = broker.resolveTopic(target.topic(), target.topicId());
             PartitionLog log = broker.replicas().partitionOrThrow(new TopicPartition(name, target.partition().partition())).log();
             data.setHighWatermark(log.highWatermark()).setLastStableOffset(log.highWatermark())
-                    .setLogStartOffset(log.logStartOffset());
+                    .setLogStartOffset(version >= 5 ? log.logStartOffset() : -1);
         } catch (RuntimeException e) {
             // The partition went away meanwhile; the error code says enough.
         }

@@ -147,7 +147,9 @@ public final class KafkaApis implements RequestHandler {
 
     /** The API's own error answer: every partition, topic or resource carries the error. */
     private static Response errorResponse(RequestContext context, AbstractRequest body, Throwable error) {
-        if (!(error instanceof org.apache.kafka.common.errors.ApiException)) {
+        if (!(error instanceof org.apache.kafka.common.errors.ApiException) || error.getStackTrace().length > 0
+                && error.getStackTrace()[0].getClassName().startsWith("org.apache.kafka.common.message")) {
+            // Not a client's mistake: a failure here, or an answer the request's version cannot carry.
             LOG.log(Level.WARNING, "Error handling " + context.header().apiKey() + " from " + context.clientAddress(), error);
         }
         try {

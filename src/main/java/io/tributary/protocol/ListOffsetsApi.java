@@ -39,7 +39,12 @@ final class ListOffsetsApi implements KafkaApis.ApiHandler {
                     .setName(t.name());
             out.topics().add(topic);
             for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
-                topic.partitions().add(lookUp(t.name(), p));
+                ListOffsetsResponseData.ListOffsetsPartitionResponse r = lookUp(t.name(), p);
+                if (ctx.version() < 4) {
+                    // The leader epoch is a v4 field; older versions cannot carry it.
+                    r.setLeaderEpoch(-1);
+                }
+                topic.partitions().add(r);
             }
         }
         return ctx.respondNow(out);

@@ -52,19 +52,20 @@ final class MetadataApi implements KafkaApis.ApiHandler {
         boolean allTopics = req.topics() == null || (version == 0 && req.topics().isEmpty());
         if (allTopics) {
             all.values().stream().sorted((a, b) -> a.name().compareTo(b.name()))
-                    .forEach(t -> out.topics().add(describe(t)));
+                    .forEach(t -> out.topics().add(describe(t, version)));
         } else {
             boolean allowAutoCreate = version < 4 || req.allowAutoTopicCreation();
             for (MetadataRequestData.MetadataRequestTopic t : req.topics()) {
-                out.topics().add(describe(t.name(), t.topicId(), allowAutoCreate));
+                out.topics().add(describe(t.name(), t.topicId(), allowAutoCreate, version));
             }
         }
         return ctx.respondNow(out);
     }
 
-    private MetadataResponseData.MetadataResponseTopic describe(String name, Uuid topicId, boolean allowAutoCreate) {
+    private MetadataResponseData.MetadataResponseTopic describe(String name, Uuid topicId, boolean allowAutoCreate,
+                                                                short version) {
         MetadataResponseData.MetadataResponseTopic topic = new MetadataResponseData.MetadataResponseTopic()
-                .setName(name).setTopicId(topicId == null ? Uuid.ZERO_UUID : topicId);
+                .setName(name).setTopicId(topicId == null || version < 10 ? Uuid.ZERO_UUID : topicId);
         try {
             if (name == null) {
                 Optional<String> byId = broker.topicName(topicId);
@@ -75,21 +76,22 @@ final class MetadataApi implements KafkaApis.ApiHandler {
             }
             Optional<TopicMetadata> found = broker.metadata().topic(name);
             if (found.isPresent()) {
-                return describe(found.get());
+                return describe(found.get(), version);
             }
             Topics.validateName(name);
             if (!allowAutoCreate || !broker.autoCreate()) {
                 return topic.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
             }
-            return describe(broker.topics().getOrAutoCreate(name));
+            return describe(broker.topics().getOrAutoCreate(name), version);
         } catch (ApiException e) {
             return topic.setErrorCode(Errors.forException(e).code());
         }
     }
 
-    MetadataResponseData.MetadataResponseTopic describe(TopicMetadata t) {
+    /** Fields newer than the request's version stay at their defaults: the wire format cannot carry them. */
+    MetadataResponseData.MetadataResponseTopic describe(TopicMetadata t, short version) {
         MetadataResponseData.MetadataResponseTopic topic = new MetadataResponseData.MetadataResponseTopic()
-                .setName(t.name()).setTopicId(t.topicId()).setIsInternal(false);
+                .setName(t.name()).setTopicId(version >= 10 ? t.topicId() : Uuid.ZERO_UUID).setIsInternal(false);
         List<Integer> live = broker.liveBrokers().stream().map(BrokerInfo::id).toList();
         for (Map.Entry<Integer, List<Integer>> p : t.assignment().entrySet()) {
             PartitionState state = broker.partitionState(new TopicPartition(t.name(), p.getKey()), p.getValue());
@@ -104,10 +106,10 @@ final class MetadataApi implements KafkaApis.ApiHandler {
                     .setPartitionIndex(p.getKey())
                     .setErrorCode(leaderLive ? Errors.NONE.code() : Errors.LEADER_NOT_AVAILABLE.code())
                     .setLeaderId(leaderLive ? state.leader() : -1)
-                    .setLeaderEpoch(state.leaderEpoch())
+                    .setLeaderEpoch(version >= 7 ? state.leaderEpoch() : -1)
                     .setReplicaNodes(p.getValue())
                     .setIsrNodes(state.isr())
-                    .setOfflineReplicas(offline));
+                    .setOfflineReplicas(version >= 5 ? offline : List.of()));
         }
         return topic;
     }

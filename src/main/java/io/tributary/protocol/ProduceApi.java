@@ -59,6 +59,12 @@ final class ProduceApi implements KafkaApis.ApiHandler {
             out.responses().add(topic);
             for (ProduceRequestData.PartitionProduceData p : t.partitionData()) {
                 ProduceResponseData.PartitionProduceResponse result = append(t.name(), t.topicId(), p);
+                if (ctx.version() < 5) {
+                    result.setLogStartOffset(-1);
+                }
+                if (ctx.version() < 8) {
+                    result.setErrorMessage(null);
+                }
                 anyError |= result.errorCode() != Errors.NONE.code();
                 topic.partitionResponses().add(result);
             }
