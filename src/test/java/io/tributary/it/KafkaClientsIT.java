@@ -386,4 +386,37 @@ class KafkaClientsIT {
         assertEquals(List.of("seq-0", "seq-1", "seq-2", "seq-3", "seq-4"), got.stream().map(ConsumerRecord::value).toList());
         assertEquals(5, got.size());
     }
+
+    /** Also a rough measurement: prints produce and consume rates (one broker, one partition, lz4, acks=1). */
+    @Test
+    void twoHundredThousandRecordsRoundTripAndTheRatesArePrinted() throws Exception {
+        String topic = "throughput";
+        int count = 200_000;
+        String value = "x".repeat(100);
+        long start = System.nanoTime();
+        try (KafkaProducer<String, String> producer = producer(Map.of(ProducerConfig.ACKS_CONFIG, "1",
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, 10,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true))) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, null, value));
+            }
+            producer.flush();
+        }
+        long produceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        start = System.nanoTime();
+        int read = 0;
+        try (KafkaConsumer<String, String> consumer = consumer(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000))) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (read < count && System.nanoTime() < deadline) {
+                read += consumer.poll(Duration.ofMillis(500)).count();
+            }
+        }
+        long consumeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(count, read);
+        System.out.printf("THROUGHPUT: produced %d records of 100 B in %d ms (%.0f records/s); consumed in %d ms (%.0f records/s)%n",
+                count, produceMs, count * 1000.0 / Math.max(1, produceMs), consumeMs, count * 1000.0 / Math.max(1, consumeMs));
+    }
 }
