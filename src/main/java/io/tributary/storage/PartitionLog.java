@@ -250,11 +250,22 @@ public final class PartitionLog implements AutoCloseable {
     private void rebuildProducerState() {
         producerState.clear();
         for (LogSegment segment : segments.values()) {
+            // The append time is not in the log; the segment file's last write is no earlier than it.
+            long writtenBy = lastModifiedMs(LogSegment.logFile(dir, segment.baseOffset()));
             for (RecordBatch batch : segment.records().batches()) {
                 if (batch.hasProducerId()) {
-                    producerState.update(batch);
+                    producerState.update(batch, Math.max(batch.maxTimestamp(), writtenBy));
                 }
             }
+        }
+        producerState.removeExpired(clock.millis());
+    }
+
+    private static long lastModifiedMs(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -319,6 +330,18 @@ public final class PartitionLog implements AutoCloseable {
     /** Base offsets of the segments, oldest first. */
     public List<Long> segmentBaseOffsets() {
         return List.copyOf(segments.keySet());
+    }
+
+    /** Forgets idle idempotent producers; called with the scheduled flush check. */
+    void expireProducers(long nowMs) {
+        if (closed || !appendLock.tryLock()) {
+            return;
+        }
+        try {
+            producerState.removeExpired(nowMs);
+        } finally {
+            appendLock.unlock();
+        }
     }
 
     /** Producers with idempotence state in this log (for tests and monitoring). */
@@ -411,7 +434,7 @@ public final class PartitionLog implements AutoCloseable {
             segment.append(records);
             end = new LogEnd(segment.nextOffset(), segment, segment.size());
             for (MutableRecordBatch batch : records.batches()) {
-                producerState.update(batch);
+                producerState.update(batch, now);
             }
             unflushedMessages += recordCount;
             if (unflushedMessages >= cfg.flushIntervalMessages()) {
@@ -622,6 +645,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Flushes if flush.ms has passed since the last flush and something is unflushed. */
     void maybeFlushOnSchedule(long nowMs) {
+        expireProducers(nowMs);
         LogConfig cfg = config;
         if (closed || recoveryPoint >= end.offset() || cfg.flushIntervalMs() == Long.MAX_VALUE
                 || nowMs - lastFlushMs < cfg.flushIntervalMs()) {

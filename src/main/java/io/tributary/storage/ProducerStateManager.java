@@ -20,7 +20,9 @@ import java.util.Optional;
  * rejected (INVALID_PRODUCER_EPOCH); a newer epoch must start at sequence 0; in the same epoch a
  * batch equal to a remembered one is a duplicate, and otherwise must start right after the last
  * sequence (wrapping after {@code Integer.MAX_VALUE}) or it is OUT_OF_ORDER_SEQUENCE_NUMBER. A
- * producer id never seen (new, or its state lost) is accepted at any sequence.
+ * producer id never seen (new, or its state lost) is accepted at any sequence. A producer that has
+ * not written for {@link #EXPIRATION_MS} (Kafka's {@code producer.id.expiration.ms} default) is
+ * forgotten, so ids of producers long gone do not pile up.
  *
  * <p><b>Crash behaviour:</b> nothing is persisted of its own: the state is in the batch headers
  * in the log, and {@link PartitionLog} rebuilds it by replaying them when the log is loaded or
@@ -33,6 +35,9 @@ public final class ProducerStateManager {
     /** Batches remembered per producer, as Kafka's {@code ProducerStateEntry.NUM_BATCHES_TO_RETAIN}. */
     public static final int BATCHES_KEPT = 5;
 
+    /** Producers idle this long are forgotten: Kafka's default {@code producer.id.expiration.ms}, one day. */
+    public static final long EXPIRATION_MS = 24L * 60 * 60 * 1000;
+
     /** Where one producer batch landed. */
     public record BatchMetadata(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
     }
@@ -40,6 +45,7 @@ public final class ProducerStateManager {
     /** One producer's epoch and last batches, oldest first. */
     private static final class Entry {
         short epoch;
+        long lastWriteMs;
         final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>();
     }
 
@@ -128,11 +134,24 @@ public final class ProducerStateManager {
         return duplicate;
     }
 
-    /** Records an appended batch, which now carries its real offsets. */
-    public void update(RecordBatch batch) {
+    /**
+     * Records an appended batch, which now carries its real offsets.
+     *
+     * @param writeMs when it was written: the append time, or the batch's timestamp when replaying
+     */
+    public void update(RecordBatch batch, long writeMs) {
         if (batch.hasProducerId()) {
             record(batch, batch.baseOffset(), batch.lastOffset());
+            Entry entry = producers.get(batch.producerId());
+            entry.lastWriteMs = Math.max(entry.lastWriteMs, writeMs);
         }
+    }
+
+    /** Forgets producers that have not written since {@code nowMs - EXPIRATION_MS}; returns how many. */
+    public int removeExpired(long nowMs) {
+        int before = producers.size();
+        producers.values().removeIf(e -> nowMs - e.lastWriteMs >= EXPIRATION_MS);
+        return before - producers.size();
     }
 
     private void record(RecordBatch batch, long firstOffset, long lastOffset) {
@@ -153,6 +172,7 @@ public final class ProducerStateManager {
         }
         Entry c = new Entry();
         c.epoch = e.epoch;
+        c.lastWriteMs = e.lastWriteMs;
         c.batches.addAll(e.batches);
         return c;
     }

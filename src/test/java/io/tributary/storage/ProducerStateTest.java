@@ -133,4 +133,19 @@ class ProducerStateTest {
         assertEquals(0, log.appendAsLeader(MemoryRecords.readableRecords(both), 0).firstOffset());
         assertEquals(4, log.appendAsLeader(producerBatch(7, (short) 0, 4, 1), 0).firstOffset());
     }
+
+    @Test
+    void aProducerIdleForADayIsForgotten() {
+        PartitionLog log = log();
+        log.appendAsLeader(producerBatch(7, (short) 0, 0, 2), 0);
+        h.clock.advance(ProducerStateManager.EXPIRATION_MS - 1);
+        log.appendAsLeader(producerBatch(8, (short) 0, 0, 1), 0);
+        log.expireProducers(h.clock.millis());
+        assertEquals(2, log.producerCount(), "not idle for a day yet");
+        h.clock.advance(1);
+        log.expireProducers(h.clock.millis());
+        assertEquals(1, log.producerCount(), "producer 7 is forgotten, 8 is kept");
+        assertEquals(3, log.appendAsLeader(producerBatch(7, (short) 0, 40, 1), 0).firstOffset(),
+                "a forgotten producer is accepted at any sequence");
+    }
 }
