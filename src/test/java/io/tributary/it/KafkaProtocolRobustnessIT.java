@@ -172,6 +172,25 @@ class KafkaProtocolRobustnessIT {
     }
 
     @Test
+    void acksZeroGetsNoAnswerAndAFailureClosesTheConnection() throws Exception {
+        String topic = "acks-zero";
+        try (RawKafkaClient c = connect()) {
+            // Metadata creates the topic; then an acks=0 produce is not answered, and the next request is.
+            c.call(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(List.of(
+                    new MetadataRequestData.MetadataRequestTopic().setName(topic))).setAllowAutoTopicCreation(true));
+            c.writeFully(c.frame(ApiKeys.PRODUCE, (short) 9, produce(topic, 0, batch("quiet-", 2)).setAcks((short) 0)));
+            ApiVersionsResponse next = (ApiVersionsResponse) c.call(ApiKeys.API_VERSIONS, (short) 3,
+                    new ApiVersionsRequestData().setClientSoftwareName("test").setClientSoftwareVersion("1"));
+            assertEquals(Errors.NONE.code(), next.data().errorCode(), "the answer that arrives is the next request's");
+        }
+        assertEquals(2, endOffset(topic));
+        try (RawKafkaClient c = connect()) {
+            c.writeFully(c.frame(ApiKeys.PRODUCE, (short) 9, produce("no-such-topic", 0, batch("lost-", 1)).setAcks((short) 0)));
+            assertTrue(c.closedByBroker(Duration.ofSeconds(10)), "a failed acks=0 produce closes the connection");
+        }
+    }
+
+    @Test
     void aCorruptBatchIsRejectedWithCorruptMessageAndNothingIsAppended() throws Exception {
         String topic = "corrupt";
         try (RawKafkaClient c = connect()) {
