@@ -11,6 +11,7 @@ import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.coordination.ZooKeeperSession;
 import io.tributary.metadata.BrokerInfo;
+import io.tributary.metadata.Endpoint;
 import io.tributary.storage.LogConfig;
 import io.tributary.storage.LogManager;
 import io.tributary.storage.LogManagerConfig;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -67,6 +69,7 @@ public class Broker {
     private volatile RecordService recordService;
     private volatile String clusterId;
     private volatile Throwable failure;
+    private final CompletableFuture<Broker> running = new CompletableFuture<>();
 
     /** For the container's client proxy only. */
     protected Broker() {
@@ -160,11 +163,14 @@ public class Broker {
     private void finishStartup() {
         replicaManager.loadFromMetadata();
         metadata.addListener(replicaManager);
-        registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), List.of(), Optional.empty(),
+        List<Endpoint> endpoints = config.kafka().advertisedListeners().stream()
+                .map(l -> new Endpoint(l.name(), "PLAINTEXT", l.host(), l.port())).toList();
+        registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), endpoints, Optional.empty(),
                 Map.of("http", "http://" + config.advertisedHost() + ":" + config.httpPort())));
         if (state.compareAndSet(State.STARTING, State.RUNNING)) {
             LOG.log(Level.INFO, "Broker {0} started: {1} partitions online", config.brokerId(),
                     replicaManager.partitions().size());
+            running.complete(this);
         }
     }
 
@@ -201,6 +207,7 @@ public class Broker {
         }
         failure = t;
         state.compareAndSet(State.STARTING, State.FAILED);
+        running.completeExceptionally(t);
         LOG.log(Level.ERROR, "Broker start-up failed: " + t.getMessage(), t);
         return null;
     }
@@ -255,6 +262,14 @@ public class Broker {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "Error closing " + what + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Completes, on the managed thread that finished start-up, when the broker is RUNNING; fails if
+     * start-up fails. Listeners start serving from here, never by waiting on it during start-up.
+     */
+    public CompletionStage<Broker> whenRunning() {
+        return running.minimalCompletionStage();
     }
 
     public State state() {

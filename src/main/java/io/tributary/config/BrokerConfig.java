@@ -9,7 +9,8 @@ package io.tributary.config;
  * @param zooKeeper      coordination settings
  * @param storage        log settings
  * @param topics         defaults for new topics
+ * @param kafka          the Kafka protocol listener
  */
 public record BrokerConfig(int brokerId, String advertisedHost, int httpPort, ZooKeeperConfig zooKeeper, StorageConfig storage,
-                           TopicDefaults topics) {
+                           TopicDefaults topics, KafkaListenerConfig kafka) {
 }

@@ -81,7 +81,72 @@ public final class BrokerConfigLoader {
                 (short) intValue("default.replication.factor", 1, 1, Short.MAX_VALUE),
                 bool("auto.create.topics.enable", true));
 
-        return new BrokerConfig(brokerId, advertisedHost, httpPort, zooKeeper, storage, topics);
+        return new BrokerConfig(brokerId, advertisedHost, httpPort, zooKeeper, storage, topics,
+                kafkaListener(advertisedHost));
+    }
+
+    private KafkaListenerConfig kafkaListener(String advertisedHost) {
+        List<KafkaListenerConfig.Listener> listeners = listenerList("listeners",
+                source.apply("listeners").map(String::trim).orElse("PLAINTEXT://:9092"));
+        List<KafkaListenerConfig.Listener> advertised = string("advertised.listeners")
+                .map(v -> listenerList("advertised.listeners", v))
+                .orElseGet(() -> listeners.stream()
+                        .map(l -> l.host().isEmpty() || l.host().equals("0.0.0.0") || l.host().equals("::")
+                                ? new KafkaListenerConfig.Listener(l.name(), advertisedHost, l.port()) : l)
+                        .toList());
+        for (KafkaListenerConfig.Listener a : advertised) {
+            if (a.host().isEmpty() || a.host().equals("0.0.0.0") || a.host().equals("::")) {
+                throw new InvalidBrokerConfigException("advertised.listeners", a.toString(),
+                        "a client cannot connect to a wildcard address; give a host name");
+            }
+            if (listeners.stream().noneMatch(l -> l.name().equals(a.name()))) {
+                throw new InvalidBrokerConfigException("advertised.listeners", a.toString(),
+                        "no listener named " + a.name() + " in listeners");
+            }
+        }
+        return new KafkaListenerConfig(listeners, advertised,
+                intValue("socket.request.max.bytes", 104_857_600, 1_024, Integer.MAX_VALUE),
+                intValue("num.network.threads", 3, 1, 256),
+                longValue("connections.max.idle.ms", 600_000, 1_000, Long.MAX_VALUE));
+    }
+
+    /** Parses Kafka's {@code NAME://host:port,...}; only PLAINTEXT is spoken. */
+    private static List<KafkaListenerConfig.Listener> listenerList(String property, String raw) {
+        List<KafkaListenerConfig.Listener> out = new ArrayList<>();
+        for (String part : raw.split(",")) {
+            String entry = part.trim();
+            if (entry.isEmpty()) {
+                continue;
+            }
+            int sep = entry.indexOf("://");
+            int colon = entry.lastIndexOf(':');
+            if (sep <= 0 || colon <= sep + 2) {
+                throw new InvalidBrokerConfigException(property, raw, "expected NAME://host:port, e.g. PLAINTEXT://:9092");
+            }
+            String name = entry.substring(0, sep).toUpperCase(Locale.ROOT);
+            String host = entry.substring(sep + 3, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(entry.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new InvalidBrokerConfigException(property, raw, "bad port in " + entry);
+            }
+            if (port < 1 || port > 65_535) {
+                throw new InvalidBrokerConfigException(property, raw, "port must be from 1 to 65535 in " + entry);
+            }
+            if (!name.equals("PLAINTEXT")) {
+                throw new InvalidBrokerConfigException(property, raw,
+                        "only the PLAINTEXT listener is supported, got " + name);
+            }
+            if (out.stream().anyMatch(l -> l.name().equals(name))) {
+                throw new InvalidBrokerConfigException(property, raw, "listener " + name + " is listed twice");
+            }
+            out.add(new KafkaListenerConfig.Listener(name, host, port));
+        }
+        return out;
     }
 
     private List<Path> logDirs() {

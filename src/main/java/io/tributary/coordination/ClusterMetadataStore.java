@@ -955,4 +955,51 @@ public final class ClusterMetadataStore implements AutoCloseable {
             return t;
         };
     }
+
+    /**
+     * Reserves the next block of {@code size} producer ids for a broker, cluster-wide, as Kafka
+     * does in {@code /latest_producer_id_block} (JSON {@code {"version":1,"broker":b,"block_start":"s","block_end":"e"}}):
+     * a conditional write on the znode's version decides races between brokers.
+     *
+     * @return the first id of the block; the block is {@code [first, first + size)}
+     */
+    public long allocateProducerIdBlock(int brokerId, int size) {
+        ensureStarted();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                Stat stat = new Stat();
+                long next = 0;
+                boolean exists = client.checkExists().forPath(ZkPaths.LATEST_PRODUCER_ID_BLOCK) != null;
+                if (exists) {
+                    byte[] data = client.getData().storingStatIn(stat).forPath(ZkPaths.LATEST_PRODUCER_ID_BLOCK);
+                    if (data != null && data.length > 0) {
+                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"block_end\"\\s*:\\s*\"?(-?\\d+)")
+                                .matcher(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+                        if (m.find()) {
+                            next = Long.parseLong(m.group(1)) + 1;
+                        }
+                    }
+                }
+                long end = next + size - 1;
+                byte[] block = ("{\"version\":1,\"broker\":" + brokerId + ",\"block_start\":\"" + next
+                        + "\",\"block_end\":\"" + end + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                try {
+                    if (exists) {
+                        client.setData().withVersion(stat.getVersion()).forPath(ZkPaths.LATEST_PRODUCER_ID_BLOCK, block);
+                    } else {
+                        client.create().creatingParentsIfNeeded().forPath(ZkPaths.LATEST_PRODUCER_ID_BLOCK, block);
+                    }
+                    return next;
+                } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException raced) {
+                    if (attempt >= 20) {
+                        throw zkFailure("allocate a producer id block", raced);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw zkFailure("allocate a producer id block", e);
+        }
+    }
 }

@@ -24,6 +24,8 @@ public final class ZkPaths {
     public static final String CONTROLLER_EPOCH = "/controller_epoch";
     public static final String ADMIN = "/admin";
     public static final String DELETE_TOPICS = "/admin/delete_topics";
+    /** Kafka's producer id block allocation: the last block handed out, cluster-wide. */
+    public static final String LATEST_PRODUCER_ID_BLOCK = "/latest_producer_id_block";
 
     private ZkPaths() {
     }

@@ -101,6 +101,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long cleanedUpTo;
 
     static final String CLEANED_FILE = "cleaned-up-to";
+    /** Idempotent producers' sequence state; guarded by appendLock. */
+    private final ProducerStateManager producerState = new ProducerStateManager();
 
     private PartitionLog(TopicPartition tp, Path dir, LogConfig config, Clock clock, FileIo fileIo,
             LogDirFailureChannel failures) {
@@ -248,6 +250,33 @@ public final class PartitionLog implements AutoCloseable {
             fileIo.fsyncDirectory(dir);
         }
         recoveryPoint = end.offset();
+        rebuildProducerState();
+    }
+
+    /**
+     * Replays the producer ids, epochs and sequences of every batch in the log (headers only) so a
+     * retry after a restart or truncation is still recognised as a duplicate.
+     */
+    private void rebuildProducerState() {
+        producerState.clear();
+        for (LogSegment segment : segments.values()) {
+            // The append time is not in the log; the segment file's last write is no earlier than it.
+            long writtenBy = lastModifiedMs(LogSegment.logFile(dir, segment.baseOffset()));
+            for (RecordBatch batch : segment.records().batches()) {
+                if (batch.hasProducerId()) {
+                    producerState.update(batch, Math.max(batch.maxTimestamp(), writtenBy));
+                }
+            }
+        }
+        producerState.removeExpired(clock.millis());
+    }
+
+    private static long lastModifiedMs(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /**
@@ -385,6 +414,28 @@ public final class PartitionLog implements AutoCloseable {
         return List.copyOf(segments.keySet());
     }
 
+    /** Forgets idle idempotent producers; called with the scheduled flush check. */
+    void expireProducers(long nowMs) {
+        if (closed || !appendLock.tryLock()) {
+            return;
+        }
+        try {
+            producerState.removeExpired(nowMs);
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** Producers with idempotence state in this log (for tests and monitoring). */
+    public int producerCount() {
+        appendLock.lock();
+        try {
+            return producerState.producerCount();
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
     public void addListener(Listener l) {
         listeners.add(l);
     }
@@ -420,6 +471,10 @@ public final class PartitionLog implements AutoCloseable {
      * @throws InvalidRecordException     not magic v2, or record count and offsets disagree
      * @throws RecordTooLargeException    a batch larger than max.message.bytes
      * @throws InvalidTimestampException  a negative timestamp other than -1 in a batch header
+     * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   an idempotent producer's sequence gap
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException an idempotent producer's stale epoch
+     * A retried batch of an idempotent producer already in the log is not appended again: the answer
+     * carries its original offsets and a record count of 0.
      * @throws KafkaStorageException      an I/O failure (the log dir is then offline)
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
@@ -433,6 +488,13 @@ public final class PartitionLog implements AutoCloseable {
             long now = clock.millis();
             boolean logAppendTime = cfg.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
             long first = end.offset();
+            Optional<ProducerStateManager.BatchMetadata> duplicate = producerState.checkAll(records.batches());
+            if (duplicate.isPresent()) {
+                // A retry of a batch already in the log: answer with where it went, append nothing.
+                ProducerStateManager.BatchMetadata d = duplicate.get();
+                return new LogAppendInfo(d.firstOffset(), d.lastOffset(), RecordBatch.NO_TIMESTAMP,
+                        RecordBatch.NO_TIMESTAMP, logStartOffset, 0, 0);
+            }
             if (recordCount == 0) {
                 return new LogAppendInfo(first, first - 1, logAppendTime ? now : RecordBatch.NO_TIMESTAMP,
                         RecordBatch.NO_TIMESTAMP, logStartOffset, 0, 0);
@@ -453,6 +515,9 @@ public final class PartitionLog implements AutoCloseable {
             LogSegment segment = maybeRoll(records.sizeInBytes(), next - 1, now, cfg);
             segment.append(records);
             end = new LogEnd(segment.nextOffset(), segment, segment.size());
+            for (MutableRecordBatch batch : records.batches()) {
+                producerState.update(batch, now);
+            }
             unflushedMessages += recordCount;
             if (unflushedMessages >= cfg.flushIntervalMessages()) {
                 flushLocked();
@@ -679,6 +744,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Flushes if flush.ms has passed since the last flush and something is unflushed. */
     void maybeFlushOnSchedule(long nowMs) {
+        expireProducers(nowMs);
         LogConfig cfg = config;
         if (closed || recoveryPoint >= end.offset() || cfg.flushIntervalMs() == Long.MAX_VALUE
                 || nowMs - lastFlushMs < cfg.flushIntervalMs()) {
@@ -930,6 +996,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "Truncated " + dir + " to offset " + end.offset() + " (" + dropped
                     + " bytes dropped)");
+            rebuildProducerState();
         } catch (IOException e) {
             throw failures.maybeAddOfflineLogDir(logDir, "Error truncating " + topicPartition, e);
         } catch (UncheckedIOException e) {
@@ -954,6 +1021,7 @@ public final class PartitionLog implements AutoCloseable {
             highWatermark = offset;
         }
         LOG.log(System.Logger.Level.INFO, "Truncated " + dir + " fully; it now starts at offset " + offset);
+        producerState.clear();
     }
 
     private void ensureOpen() {

@@ -84,4 +84,45 @@ class BrokerConfigLoaderTest {
         assertFalse(c.zooKeeper().embedded());
         assertEquals("zk1:2181,zk2:2181/tributary", c.zooKeeper().connect().orElseThrow());
     }
+
+    @Test
+    void kafkaListenerDefaultsToPort9092AdvertisedUnderTheAdvertisedHostName() {
+        KafkaListenerConfig k = load(Map.of("advertised.host.name", "broker-1.example")).kafka();
+        assertEquals(List.of(new KafkaListenerConfig.Listener("PLAINTEXT", "", 9092)), k.listeners());
+        assertEquals(List.of(new KafkaListenerConfig.Listener("PLAINTEXT", "broker-1.example", 9092)),
+                k.advertisedListeners());
+        assertEquals(104_857_600, k.socketRequestMaxBytes());
+        assertEquals(3, k.numNetworkThreads());
+        assertTrue(k.enabled());
+    }
+
+    @Test
+    void listenersAndAdvertisedListenersUseKafkaSyntax() {
+        KafkaListenerConfig k = load(Map.of("listeners", "plaintext://[::1]:19092",
+                "advertised.listeners", "PLAINTEXT://kafka.example:29092", "socket.request.max.bytes", "2048")).kafka();
+        assertEquals(new KafkaListenerConfig.Listener("PLAINTEXT", "::1", 19092), k.listeners().get(0));
+        assertEquals(new KafkaListenerConfig.Listener("PLAINTEXT", "kafka.example", 29092), k.advertisedListeners().get(0));
+        assertEquals(2048, k.socketRequestMaxBytes());
+        KafkaListenerConfig specific = load(Map.of("listeners", "PLAINTEXT://127.0.0.1:9093")).kafka();
+        assertEquals("127.0.0.1", specific.advertisedListeners().get(0).host());
+    }
+
+    @Test
+    void anEmptyListenersSettingTurnsTheKafkaProtocolOff() {
+        assertFalse(load(Map.of("listeners", "")).kafka().enabled());
+    }
+
+    @Test
+    void badListenersStopStartUpNamingTheProperty() {
+        for (String bad : List.of("9092", "PLAINTEXT://:x", "PLAINTEXT://:0", "SSL://:9093",
+                "PLAINTEXT://:9092,PLAINTEXT://:9093")) {
+            InvalidBrokerConfigException e = assertThrows(InvalidBrokerConfigException.class,
+                    () -> load(Map.of("listeners", bad)), bad);
+            assertTrue(e.getMessage().contains("listeners"), e.getMessage());
+        }
+        assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("advertised.listeners", "PLAINTEXT://0.0.0.0:9092")));
+        assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("advertised.listeners", "OTHER://h:9092")));
+    }
 }

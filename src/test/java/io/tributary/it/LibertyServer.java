@@ -45,6 +45,7 @@ public final class LibertyServer implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private int httpPort;
+    private int kafkaPort;
     private int startCount;
 
     public LibertyServer(App app, Map<String, String> brokerProperties) {
@@ -166,12 +167,26 @@ public final class LibertyServer implements AutoCloseable {
         return httpPort;
     }
 
+    /** {@code host:port} of the Kafka listener, for a client's {@code bootstrap.servers}. */
+    public String kafkaBootstrap() {
+        return "127.0.0.1:" + kafkaPort;
+    }
+
+    public int kafkaPort() {
+        return kafkaPort;
+    }
+
     public Path dataDir() {
         return dataDir;
     }
 
     public Path logDir() {
         return Path.of(properties.get("log.dirs"));
+    }
+
+    /** The console output of the latest start (JVM crashes and System.out land here). */
+    public Path consoleLog() {
+        return root.resolve("console-" + startCount + ".log");
     }
 
     public Path messagesLog() {
@@ -212,6 +227,11 @@ public final class LibertyServer implements AutoCloseable {
         bootstrap.put("tributary.app.location", app == App.WAR ? required("tributary.it.war") : required("tributary.it.ear"));
         bootstrap.put("tributary.app.type", app == App.WAR ? "war" : "ear");
         bootstrap.put("zookeeper.embedded.port", "0");
+        if (kafkaPort == 0) {
+            // Kept across restarts so clients of a restarted server can reconnect.
+            kafkaPort = freePort();
+        }
+        bootstrap.put("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPort);
         bootstrap.putAll(properties);
         StringBuilder text = new StringBuilder();
         if (Files.exists(configDir.resolve("bootstrap.properties"))) {

@@ -378,8 +378,13 @@ class RestApiIT {
             assertEquals(200, a.status(), probe + " " + a.body());
             assertEquals("UP", a.json().getString("status"));
         }
-        JsonObject ready = http.get("/health/ready").json().getJsonArray("checks").getJsonObject(0);
+        JsonArray checks = http.get("/health/ready").json().getJsonArray("checks");
+        JsonObject ready = checks.getValuesAs(JsonObject.class).stream()
+                .filter(c -> c.getString("name").equals("broker-ready")).findFirst().orElseThrow();
         assertTrue(ready.getJsonObject("data").getString("zookeeper").startsWith("CONNECTED"), ready.toString());
+        JsonObject kafka = checks.getValuesAs(JsonObject.class).stream()
+                .filter(c -> c.getString("name").equals("kafka-listener")).findFirst().orElseThrow();
+        assertEquals("LISTENING", kafka.getJsonObject("data").getString("state"), kafka.toString());
     }
 
     @Test

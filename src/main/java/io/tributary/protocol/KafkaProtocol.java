@@ -1,0 +1,33 @@
+package io.tributary.protocol;
+
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * Assembles the request dispatcher of a running broker: every API Tributary implements, with the
+ * versions it advertises.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class KafkaProtocol {
+
+    private KafkaProtocol() {
+    }
+
+    public static KafkaApis apis(BrokerContext broker) {
+        FetchApi fetch = new FetchApi(broker);
+        AdminApi admin = new AdminApi(broker);
+        return new KafkaApis()
+                .register(ApiKeys.METADATA, 0, 13, new MetadataApi(broker))
+                .register(ApiKeys.PRODUCE, 3, 13, new ProduceApi(broker))
+                .register(ApiKeys.FETCH, 4, 18, fetch)
+                .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsApi(broker))
+                .register(ApiKeys.CREATE_TOPICS, 2, 7, admin::createTopics)
+                .register(ApiKeys.DELETE_TOPICS, 1, 6, admin::deleteTopics)
+                .register(ApiKeys.CREATE_PARTITIONS, 0, 3, admin::createPartitions)
+                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, admin::describeConfigs)
+                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, admin::incrementalAlterConfigs)
+                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, admin::describeCluster)
+                .register(ApiKeys.INIT_PRODUCER_ID, 0, 5,
+                        new InitProducerIdApi(new ProducerIdManager(broker.metadata(), broker.brokerId())));
+    }
+}

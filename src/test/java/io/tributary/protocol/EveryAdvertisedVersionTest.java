@@ -1,0 +1,269 @@
+package io.tributary.protocol;
+
+import io.tributary.broker.Partitioner;
+import io.tributary.broker.ReplicaManager;
+import io.tributary.broker.TopicService;
+import io.tributary.config.TopicDefaults;
+import io.tributary.coordination.ClusterMetadataStore;
+import io.tributary.coordination.CuratorClients;
+import io.tributary.coordination.EmbeddedZooKeeper;
+import io.tributary.metadata.BrokerInfo;
+import io.tributary.metadata.Endpoint;
+import io.tributary.metadata.TopicMetadata;
+import io.tributary.storage.LogConfig;
+import io.tributary.storage.LogManager;
+import io.tributary.storage.LogManagerConfig;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.network.TransferableChannel;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.SendBuilder;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * Every advertised API at every advertised version, against a real broker stack (embedded
+ * ZooKeeper, log manager, replica manager) without a container: each request parses, each answer
+ * serialises at the request's version (no field the version cannot carry) and parses back with
+ * kafka-clients, without an error. Old versions are what librdkafka 1.x and other older clients
+ * speak.
+ */
+class EveryAdvertisedVersionTest {
+
+    @TempDir
+    static Path tmp;
+    static EmbeddedZooKeeper zk;
+    static CuratorFramework curator;
+    static ClusterMetadataStore metadata;
+    static LogManager logs;
+    static ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+    static ExecutorService executor = Executors.newCachedThreadPool();
+    static KafkaApis apis;
+    static TopicService topics;
+
+    @BeforeAll
+    static void start() throws Exception {
+        zk = new EmbeddedZooKeeper(tmp.resolve("zk"), "127.0.0.1", 0);
+        zk.start();
+        curator = CuratorClients.newClient(zk.connectString(), 10_000, 5_000, Executors.defaultThreadFactory());
+        curator.start();
+        curator.blockUntilConnected();
+        metadata = new ClusterMetadataStore(curator, Executors.defaultThreadFactory());
+        metadata.start();
+        BrokerInfo self = new BrokerInfo(0, "localhost", List.of(new Endpoint("PLAINTEXT", "PLAINTEXT", "localhost", 9092)),
+                Optional.empty(), Map.of());
+        metadata.registerBroker(self);
+        LogConfig defaults = LogConfig.defaults();
+        logs = new LogManager(new LogManagerConfig(List.of(tmp.resolve("logs")), 60_000, 60_000, 1), defaults,
+                Clock.systemUTC(), scheduler, executor);
+        logs.startup(t -> defaults).join();
+        ReplicaManager replicas = new ReplicaManager(0, logs, defaults, metadata);
+        replicas.loadFromMetadata();
+        metadata.addListener(replicas);
+        topics = new TopicService(0, metadata, replicas, new TopicDefaults(1, (short) 1, true), defaults, Set.of());
+        new io.tributary.broker.RecordService(topics, replicas, new Partitioner(), Clock.systemUTC());
+        BrokerContext context = new BrokerContext(self, metadata.clusterId(), "PLAINTEXT", metadata, replicas, topics,
+                true, executor, scheduler, Clock.systemUTC(), List.of(new TopicService.ConfigEntry("broker.id", "0", false,
+                TopicService.Source.STATIC_BROKER_CONFIG, true, false)));
+        apis = KafkaProtocol.apis(context);
+        topics.create("t", Optional.of(2), Optional.empty(), Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        logs.close();
+        metadata.close();
+        curator.close();
+        zk.close();
+        scheduler.shutdownNow();
+        executor.shutdownNow();
+    }
+
+    private static MemoryRecords batch() {
+        MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(1024), RecordBatch.CURRENT_MAGIC_VALUE,
+                Compression.NONE, TimestampType.CREATE_TIME, 0L);
+        b.append(System.currentTimeMillis(), null, "v".getBytes(StandardCharsets.UTF_8));
+        return b.build();
+    }
+
+    /** A representative request of each API, using only what the version has. */
+    private static ApiMessage request(ApiKeys api, short v, String unique) {
+        Uuid topicId = metadata.topic("t").map(TopicMetadata::topicId).orElseThrow();
+        return switch (api) {
+            case API_VERSIONS -> new ApiVersionsRequestData().setClientSoftwareName(v >= 3 ? "test" : "")
+                    .setClientSoftwareVersion(v >= 3 ? "1" : "");
+            case METADATA -> new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic()
+                    .setName("t")));
+            case PRODUCE -> {
+                var t = new ProduceRequestData.TopicProduceData().setPartitionData(List.of(
+                        new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(batch())));
+                if (v >= 13) {
+                    t.setTopicId(topicId);
+                } else {
+                    t.setName("t");
+                }
+                yield new ProduceRequestData().setAcks((short) 1).setTimeoutMs(5_000)
+                        .setTopicData(new ProduceRequestData.TopicProduceDataCollection(List.of(t).iterator()));
+            }
+            case FETCH -> {
+                var t = new FetchRequestData.FetchTopic().setPartitions(List.of(new FetchRequestData.FetchPartition()
+                        .setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1 << 20)));
+                if (v >= 13) {
+                    t.setTopicId(topicId);
+                } else {
+                    t.setTopic("t");
+                }
+                yield new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
+                        .setMaxBytes(1 << 20).setTopics(List.of(t));
+            }
+            case LIST_OFFSETS -> new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(
+                    new ListOffsetsRequestData.ListOffsetsTopic().setName("t").setPartitions(List.of(
+                            new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)))));
+            case CREATE_TOPICS -> new CreateTopicsRequestData().setTimeoutMs(5_000).setTopics(
+                    new CreateTopicsRequestData.CreatableTopicCollection(List.of(new CreateTopicsRequestData.CreatableTopic()
+                            .setName("created-" + unique).setNumPartitions(1).setReplicationFactor((short) 1)).iterator()));
+            case DELETE_TOPICS -> {
+                topics.create("deleted-" + unique, Optional.of(1), Optional.empty(), Map.of());
+                DeleteTopicsRequestData d = new DeleteTopicsRequestData().setTimeoutMs(5_000);
+                yield v >= 6 ? d.setTopics(List.of(new DeleteTopicsRequestData.DeleteTopicState().setName("deleted-" + unique)))
+                        : d.setTopicNames(List.of("deleted-" + unique));
+            }
+            case CREATE_PARTITIONS -> {
+                topics.create("grown-" + unique, Optional.of(1), Optional.empty(), Map.of());
+                yield new CreatePartitionsRequestData().setTimeoutMs(5_000).setTopics(
+                        new CreatePartitionsRequestData.CreatePartitionsTopicCollection(List.of(
+                                new CreatePartitionsRequestData.CreatePartitionsTopic().setName("grown-" + unique)
+                                        .setCount(2).setAssignments(null)).iterator()));
+            }
+            case DESCRIBE_CONFIGS -> new DescribeConfigsRequestData().setResources(List.of(
+                    new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 2).setResourceName("t"),
+                    new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 4).setResourceName("0")));
+            case INCREMENTAL_ALTER_CONFIGS -> new IncrementalAlterConfigsRequestData().setResources(
+                    new IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection(List.of(
+                            new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType((byte) 2)
+                                    .setResourceName("t").setConfigs(new IncrementalAlterConfigsRequestData.AlterableConfigCollection(
+                                            List.of(new IncrementalAlterConfigsRequestData.AlterableConfig().setName("retention.ms")
+                                                    .setConfigOperation((byte) 0).setValue("3600000")).iterator()))).iterator()));
+            case DESCRIBE_CLUSTER -> new DescribeClusterRequestData();
+            case INIT_PRODUCER_ID -> new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(60_000);
+            default -> throw new AssertionError("no sample request for " + api);
+        };
+    }
+
+    @Test
+    void everyApiAnswersAtEveryAdvertisedVersion() throws Exception {
+        List<String> checked = new ArrayList<>();
+        for (Map.Entry<ApiKeys, short[]> e : apis.supportedVersions().entrySet()) {
+            ApiKeys api = e.getKey();
+            for (short v = e.getValue()[0]; v <= e.getValue()[1]; v++) {
+                String what = api + " v" + v;
+                RequestHeader header = new RequestHeader(api, v, "test", 7);
+                ByteBuffer frame = serialize(SendBuilder.buildRequestSend(header, request(api, v, api.id + "-" + v)));
+                RequestHandler.Response response = apis.handle(new RequestHandler.Request("c", InetAddress.getLoopbackAddress(),
+                        frame)).toCompletableFuture().join();
+                assertFalse(response.close(), what + " closed the connection: " + response.reason());
+                assertNotNull(response.send(), what + " has an answer");
+                AbstractResponse parsed = AbstractResponse.parseResponse(serialize(response.send()), header);
+                Map<Errors, Integer> errors = new java.util.HashMap<>(parsed.errorCounts());
+                errors.remove(Errors.NONE);
+                assertEquals(Map.of(), errors, what + ": " + parsed);
+                checked.add(what);
+            }
+        }
+        System.out.println("Checked " + checked.size() + " API versions");
+    }
+
+    /** What a Send writes, without its size prefix. */
+    private static ByteBuffer serialize(Send send) throws IOException {
+        ByteBuffer out = ByteBuffer.allocate((int) send.size());
+        TransferableChannel sink = new TransferableChannel() {
+            public boolean hasPendingWrites() {
+                return false;
+            }
+
+            public long transferFrom(FileChannel fc, long position, long count) throws IOException {
+                int before = out.position();
+                ByteBuffer slice = out.slice(before, (int) count);
+                while (slice.hasRemaining()) {
+                    fc.read(slice, position + slice.position());
+                }
+                out.position(before + (int) count);
+                return count;
+            }
+
+            public long write(ByteBuffer[] srcs, int offset, int length) {
+                long n = 0;
+                for (int i = offset; i < offset + length; i++) {
+                    n += srcs[i].remaining();
+                    out.put(srcs[i]);
+                }
+                return n;
+            }
+
+            public long write(ByteBuffer[] srcs) {
+                return write(srcs, 0, srcs.length);
+            }
+
+            public int write(ByteBuffer src) {
+                int n = src.remaining();
+                out.put(src);
+                return n;
+            }
+
+            public boolean isOpen() {
+                return true;
+            }
+
+            public void close() {
+            }
+        };
+        while (!send.completed()) {
+            send.writeTo(sink);
+        }
+        return out.flip().position(4).slice();
+    }
+}
