@@ -6,6 +6,7 @@ import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.Endpoint;
 import io.tributary.metadata.TopicMetadata;
 import io.tributary.metadata.Topics;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ApiException;
@@ -15,6 +16,8 @@ import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
@@ -28,6 +31,7 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
@@ -159,6 +163,36 @@ final class AdminApi {
                 broker.topics().createPartitions(t.name(), t.count());
             } catch (ApiException e) {
                 result.setErrorCode(code(e)).setErrorMessage(e.getMessage());
+            }
+        }
+        return ctx.respondNow(out);
+    }
+
+    /**
+     * DeleteRecords: moves each partition's log start offset to the given offset ({@code -1}: the high
+     * watermark); answers the new low watermark or the partition's error (OFFSET_OUT_OF_RANGE past the
+     * high watermark, UNKNOWN_TOPIC_OR_PARTITION).
+     */
+    CompletionStage<RequestHandler.Response> deleteRecords(KafkaApis.RequestContext ctx, AbstractRequest request) {
+        DeleteRecordsRequestData req = ((DeleteRecordsRequest) request).data();
+        DeleteRecordsResponseData out = new DeleteRecordsResponseData();
+        for (DeleteRecordsRequestData.DeleteRecordsTopic t : req.topics()) {
+            DeleteRecordsResponseData.DeleteRecordsTopicResult topicResult =
+                    new DeleteRecordsResponseData.DeleteRecordsTopicResult().setName(t.name());
+            out.topics().add(topicResult);
+            for (DeleteRecordsRequestData.DeleteRecordsPartition p : t.partitions()) {
+                DeleteRecordsResponseData.DeleteRecordsPartitionResult result =
+                        new DeleteRecordsResponseData.DeleteRecordsPartitionResult()
+                                .setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
+                topicResult.partitions().add(result);
+                try {
+                    TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                    long offset = p.offset() == -1
+                            ? broker.replicas().partitionOrThrow(tp).log().highWatermark() : p.offset();
+                    result.setLowWatermark(broker.replicas().deleteRecordsBefore(tp, offset));
+                } catch (ApiException e) {
+                    result.setErrorCode(code(e));
+                }
             }
         }
         return ctx.respondNow(out);

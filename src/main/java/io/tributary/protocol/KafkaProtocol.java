@@ -24,6 +24,7 @@ public final class KafkaProtocol {
                 .register(ApiKeys.CREATE_TOPICS, 2, 7, admin::createTopics)
                 .register(ApiKeys.DELETE_TOPICS, 1, 6, admin::deleteTopics)
                 .register(ApiKeys.CREATE_PARTITIONS, 0, 3, admin::createPartitions)
+                .register(ApiKeys.DELETE_RECORDS, 0, 2, admin::deleteRecords)
                 .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, admin::describeConfigs)
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, admin::incrementalAlterConfigs)
                 .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, admin::describeCluster)

@@ -191,4 +191,27 @@ class KafkaAdminIT {
                     "the broker does not advertise FindCoordinator, and the client says so: " + e);
         }
     }
+
+    @Test
+    void deleteRecordsMovesTheLowWatermark() throws Exception {
+        get(admin.createTopics(List.of(new NewTopic("trimmed-kafka", 1, (short) 1))).all());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.kafkaBootstrap(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            for (int i = 0; i < 50; i++) {
+                producer.send(new ProducerRecord<>("trimmed-kafka", 0, "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition("trimmed-kafka", 0);
+        var deleted = admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(20)));
+        assertEquals(20, get(deleted.lowWatermarks().get(tp)).lowWatermark());
+        assertEquals(20, get(admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.earliest()))
+                .partitionResult(tp)).offset());
+        Throwable beyond = cause(admin.deleteRecords(Map.of(tp,
+                org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(51))).lowWatermarks().get(tp));
+        assertInstanceOf(org.apache.kafka.common.errors.OffsetOutOfRangeException.class, beyond);
+        assertEquals(404, new Http(server).get("/topics/trimmed-kafka/partitions/0/records?offset=19").status());
+    }
 }

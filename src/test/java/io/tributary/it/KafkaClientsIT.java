@@ -170,7 +170,7 @@ class KafkaClientsIT {
     @Test
     void topicCompressionTypeIsAppliedToWhatProducersSend() throws Exception {
         String topic = "topic-gzip";
-        String cluster = http.get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+        String cluster = http.clusterId();
         http.post("/v3/clusters/" + cluster + "/topics", Json.createObjectBuilder().add("topic_name", topic)
                 .add("partitions_count", 1)
                 .add("configs", Json.createArrayBuilder().add(Json.createObjectBuilder()
@@ -284,6 +284,26 @@ class KafkaClientsIT {
     }
 
     @Test
+    void keyedRecordsLandWhereTheClientsPartitionerPutsThemAndRestAgrees() throws Exception {
+        String cluster = http.clusterId();
+        assertEquals(201, http.post("/v3/clusters/" + cluster + "/topics", Json.createObjectBuilder()
+                .add("topic_name", "keyed-kafka").add("partitions_count", 5).build()).status());
+        try (KafkaProducer<String, String> producer = producer(Map.of())) {
+            for (int i = 0; i < 30; i++) {
+                String key = "account-" + i;
+                RecordMetadata md = producer.send(new ProducerRecord<>("keyed-kafka", key, "v" + i)).get(30, TimeUnit.SECONDS);
+                JsonObject viaRest = http.post("/v3/clusters/" + cluster + "/topics/keyed-kafka/records",
+                        Json.createObjectBuilder().add("key", Json.createObjectBuilder().add("type", "STRING").add("data", key))
+                                .add("value", Json.createObjectBuilder().add("type", "STRING").add("data", "r" + i)).build()).json();
+                assertEquals(md.partition(), viaRest.getInt("partition_id"), key);
+                JsonArray stored = http.get("/topics/keyed-kafka/partitions/" + md.partition() + "/records?offset="
+                        + md.offset() + "&count=1").array();
+                assertEquals(key, stored.getJsonObject(0).getString("key"));
+            }
+        }
+    }
+
+    @Test
     void topicsAreAutoCreatedByMetadataRequests() throws Exception {
         try (KafkaProducer<String, String> producer = producer(Map.of())) {
             RecordMetadata md = producer.send(new ProducerRecord<>("auto-created", "k", "v")).get(30, TimeUnit.SECONDS);
@@ -293,7 +313,7 @@ class KafkaClientsIT {
     }
 
     private static void createTopic(String topic) {
-        String cluster = http.get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+        String cluster = http.clusterId();
         Http.Answer a = http.post("/v3/clusters/" + cluster + "/topics", Json.createObjectBuilder().add("topic_name", topic)
                 .add("partitions_count", 1).build());
         assertEquals(201, a.status(), a.toString());

@@ -55,7 +55,7 @@ class KcatIT {
         if (run(List.of("sh", "-c", "command -v apt-get"), null).exit() != 0) {
             return false;
         }
-        Result install = run(List.of("sh", "-c", "apt-get install -y kcat || (apt-get update && apt-get install -y kcat)"), null);
+        Result install = run(List.of("sh", "-c", "export DEBIAN_FRONTEND=noninteractive; (apt-get install -y kcat || (apt-get update && apt-get install -y kcat)) 2>&1"), null);
         System.out.println("apt-get install kcat: " + install.exit() + "\n" + install.err());
         return run(List.of("sh", "-c", "command -v kcat"), null).exit() == 0;
     }

@@ -179,6 +179,11 @@ class EveryAdvertisedVersionTest {
                                 new CreatePartitionsRequestData.CreatePartitionsTopic().setName("grown-" + unique)
                                         .setCount(2).setAssignments(null)).iterator()));
             }
+            case DELETE_RECORDS -> new org.apache.kafka.common.message.DeleteRecordsRequestData().setTimeoutMs(5_000)
+                    .setTopics(List.of(new org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsTopic()
+                            .setName("t").setPartitions(List.of(
+                                    new org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsPartition()
+                                            .setPartitionIndex(0).setOffset(-1)))));
             case DESCRIBE_CONFIGS -> new DescribeConfigsRequestData().setResources(List.of(
                     new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 2).setResourceName("t"),
                     new DescribeConfigsRequestData.DescribeConfigsResource().setResourceType((byte) 4).setResourceName("0")));
