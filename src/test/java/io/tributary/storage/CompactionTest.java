@@ -25,32 +25,13 @@ import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.Records;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class CompactionTest {
+class CompactionTest extends LogManagerTestBase {
 
     private static final Map<String, String> COMPACT = Map.of("cleanup.policy", "compact", "segment.bytes", "1200",
             "delete.retention.ms", "60000");
 
-    @TempDir
-    Path tmp;
-    StorageTestSupport.Harness h;
-    LogManager manager;
-
-    @BeforeEach
-    void setUp() {
-        h = new StorageTestSupport.Harness(tmp);
-        manager = h.start();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        manager.close();
-        h.close();
-    }
 
     /** One batch of (key, value) records; a null value is a tombstone. */
     private MemoryRecords batch(Compression compression, String... keyValues) {

@@ -35,29 +35,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.Records;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class PartitionLogTest {
-
-    @TempDir
-    Path tmp;
-    StorageTestSupport.Harness h;
-    LogManager manager;
-
-    @BeforeEach
-    void start() {
-        h = new StorageTestSupport.Harness(tmp);
-        manager = h.start();
-    }
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        manager.close();
-        h.close();
-    }
+class PartitionLogTest extends LogManagerTestBase {
 
     private PartitionLog log(Map<String, String> overrides) {
         return manager.getOrCreateLog(TP, config(overrides));

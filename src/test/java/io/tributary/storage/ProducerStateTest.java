@@ -7,10 +7,7 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.RecordBatch;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -23,24 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Idempotent producers through the partition log: duplicates, gaps, epochs, and state after a restart. */
-class ProducerStateTest {
-
-    @TempDir
-    Path tmp;
-    StorageTestSupport.Harness h;
-    LogManager manager;
-
-    @BeforeEach
-    void start() {
-        h = new StorageTestSupport.Harness(tmp);
-        manager = h.start();
-    }
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        manager.close();
-        h.close();
-    }
+class ProducerStateTest extends LogManagerTestBase {
 
     /** A batch of {@code count} records from producer {@code pid} at {@code epoch} starting at {@code seq}. */
     static MemoryRecords producerBatch(long pid, short epoch, int seq, int count) {

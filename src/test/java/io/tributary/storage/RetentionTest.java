@@ -17,31 +17,12 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.Records;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class RetentionTest {
+class RetentionTest extends LogManagerTestBase {
 
     private static final long HOUR = 3_600_000L;
 
-    @TempDir
-    Path tmp;
-    StorageTestSupport.Harness h;
-    LogManager manager;
-
-    @BeforeEach
-    void setUp() {
-        h = new StorageTestSupport.Harness(tmp);
-        manager = h.start();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        manager.close();
-        h.close();
-    }
 
     /** Appends {@code batches} batches of 5 records stamped with the clock, committing each. */
     private static void fill(PartitionLog log, StorageTestSupport.FakeClock clock, int batches) {
