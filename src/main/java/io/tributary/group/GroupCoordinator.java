@@ -192,9 +192,16 @@ public final class GroupCoordinator implements AutoCloseable {
         String memberId = (req.clientId() == null ? "" : req.clientId()) + "-" + UUID.randomUUID();
         if (req.groupInstanceId() != null) {
             String previous = group.staticMembers.get(req.groupInstanceId());
-            if (previous != null && group.members.containsKey(previous)) {
-                // A restarted static member takes over its instance id; the old member id is fenced.
-                removeMember(group, group.members.get(previous), Errors.FENCED_INSTANCE_ID);
+            Member old = previous == null ? null : group.members.get(previous);
+            if (old != null && group.state == GroupState.STABLE && !previous.equals(group.leaderId)
+                    && old.sameProtocols(req.protocols())) {
+                // KIP-345: a restarted static follower takes its old place and assignment, no rebalance.
+                replaceStaticMember(group, old, memberId, req, result);
+                return;
+            }
+            if (old != null) {
+                // Otherwise the new member id takes over the instance id, the old one is fenced, and the group rebalances.
+                removeMember(group, old, Errors.FENCED_INSTANCE_ID);
             }
             addMemberAndRebalance(group, req, memberId, result);
         } else if (req.requireKnownMemberId()) {
@@ -204,6 +211,18 @@ public final class GroupCoordinator implements AutoCloseable {
         } else {
             addMemberAndRebalance(group, req, memberId, result);
         }
+    }
+
+    private void replaceStaticMember(Group group, Member old, String memberId, JoinRequest req,
+                                     CompletableFuture<JoinResult> result) {
+        removeMemberOnly(group, old, Errors.FENCED_INSTANCE_ID);
+        Member member = new Member(memberId, req.groupInstanceId(), req.clientId(), req.clientHost(),
+                req.sessionTimeoutMs(), req.rebalanceTimeoutMs(), req.protocols());
+        member.assignment = old.assignment;
+        group.members.put(memberId, member);
+        group.staticMembers.put(req.groupInstanceId(), memberId);
+        heartbeatReceived(group, member);
+        result.complete(joinResult(group, member));
     }
 
     private void joinKnownMember(Group group, JoinRequest req, CompletableFuture<JoinResult> result) {

@@ -201,6 +201,35 @@ class GroupCoordinatorTest {
         assertNotEquals(await(a).memberId(), await(b).memberId());
     }
 
+    private static GroupCoordinator.JoinRequest staticJoin(String memberId, String instanceId) {
+        return new GroupCoordinator.JoinRequest("g", memberId, instanceId, "client", "/127.0.0.1", 10_000, 5_000,
+                "consumer", List.of(new GroupCoordinator.Protocol("range", new byte[] {1})), true);
+    }
+
+    @Test
+    void aRestartedStaticFollowerGetsItsAssignmentBackWithoutARebalance() throws Exception {
+        GroupCoordinator.JoinResult leader = await(coordinator.join(staticJoin("", "i-1")));
+        assertEquals(Errors.NONE, leader.error(), "static members need no MEMBER_ID_REQUIRED round trip");
+        CompletableFuture<GroupCoordinator.JoinResult> follower = coordinator.join(staticJoin("", "i-2")).toCompletableFuture();
+        GroupCoordinator.JoinResult leader2 = await(coordinator.join(staticJoin(leader.memberId(), "i-1")));
+        GroupCoordinator.JoinResult f = await(follower);
+        CompletableFuture<GroupCoordinator.SyncResult> fSync = coordinator.sync(new GroupCoordinator.SyncRequest("g",
+                f.generationId(), f.memberId(), "i-2", null, null, Map.of())).toCompletableFuture();
+        await(coordinator.sync(new GroupCoordinator.SyncRequest("g", leader2.generationId(), leader.memberId(), "i-1", null,
+                null, Map.of(leader.memberId(), new byte[] {1}, f.memberId(), new byte[] {2}))));
+        await(fSync);
+
+        GroupCoordinator.JoinResult restarted = await(coordinator.join(staticJoin("", "i-2")));
+        assertEquals(Errors.NONE, restarted.error());
+        assertEquals(f.generationId(), restarted.generationId(), "no new generation");
+        assertNotEquals(f.memberId(), restarted.memberId());
+        assertEquals(GroupState.STABLE, coordinator.describeGroup("g").orElseThrow().state());
+        assertArrayEquals(new byte[] {2}, await(coordinator.sync(new GroupCoordinator.SyncRequest("g",
+                restarted.generationId(), restarted.memberId(), "i-2", null, null, Map.of()))).assignment());
+        assertEquals(Errors.FENCED_INSTANCE_ID, coordinator.heartbeat("g", f.memberId(), "i-2", f.generationId()),
+                "the old incarnation is fenced");
+    }
+
     @Test
     void offsetRecordsRoundTrip() {
         ByteBuffer key = OffsetRecordCodec.key("grp", new TopicPartition("topic", 7));
