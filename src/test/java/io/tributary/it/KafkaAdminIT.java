@@ -187,7 +187,12 @@ class KafkaAdminIT {
                 consumer.poll(Duration.ofMillis(200));
             }
             assertEquals(2, consumer.assignment().size(), "the only member gets every partition");
-            consumer.commitSync();
+            // Nothing was produced: positions come from auto.offset.reset (no commit yet), and are committed.
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> positions =
+                    new java.util.HashMap<>();
+            consumer.assignment().forEach(tp -> positions.put(tp,
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(consumer.position(tp))));
+            consumer.commitSync(positions);
         }
         var committed = admin.listConsumerGroupOffsets("a-group").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
         assertEquals(2, committed.size());
