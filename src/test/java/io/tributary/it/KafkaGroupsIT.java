@@ -217,17 +217,20 @@ class KafkaGroupsIT {
             pollUntil(all, Duration.ofSeconds(10), "c has committed the end of its partitions", () ->
                     c.assignment().stream().allMatch(tp -> c.committed.getOrDefault(tp, -1L) == 50L));
 
+            // c stops polling, and the second half arrives for it to leave unread.
+            produce("split", 6, 300, 300);
             // c dies: no LeaveGroup, no more heartbeats. Its partitions wait for its session timeout.
             Set<TopicPartition> orphaned = Set.copyOf(c.assignment());
             Map<TopicPartition, Long> cCommitted = new HashMap<>(c.committed);
             c.consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
                     .withTimeout(Duration.ZERO));
             long crashed = System.nanoTime();
-            produce("split", 6, 300, 300);
             List<Member> survivors = List.of(a, b);
             pollUntil(survivors, Duration.ofSeconds(60), "the survivors take over c's partitions",
                     () -> disjointCover(survivors, 6));
             long movedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashed);
+            assertTrue(movedAfterMs >= SESSION_TIMEOUT_MS - 500, "c left no earlier than its session timeout said "
+                    + "(no LeaveGroup was sent): moved after " + movedAfterMs + " ms");
             assertTrue(movedAfterMs < SESSION_TIMEOUT_MS + 5_000,
                     "c's partitions moved " + movedAfterMs + " ms after it died, session timeout " + SESSION_TIMEOUT_MS);
             pollUntil(survivors, Duration.ofSeconds(60), "all 600 records are consumed",
