@@ -47,6 +47,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * group without members, from anyone with generation -1 (an {@code assign()} consumer or an admin).
  * A commit is written to the store before it is acknowledged or visible to OffsetFetch.
  *
+ * <p>A group with no members, no member about to join and no commits is dropped: there is nothing to
+ * remember about it, and keeping it would hold every short-lived group id in memory.
+ *
  * <p>Thread-safe. Each group is guarded by its own monitor; the group map is concurrent. Futures
  * are completed while holding the group's monitor: their dependants only serialise the answer and
  * hand it to the network thread, and never take a group lock. Writes to the store happen under the
@@ -348,6 +351,7 @@ public final class GroupCoordinator implements AutoCloseable {
             group.state = GroupState.EMPTY;
             group.protocolName = null;
             group.leaderId = null;
+            maybeForget(group);
             return;
         }
         group.protocolName = group.selectProtocol();
@@ -566,9 +570,24 @@ public final class GroupCoordinator implements AutoCloseable {
             synchronized (group) {
                 if (group.pendingMembers.remove(memberId)) {
                     tryCompleteJoin(group);
+                    maybeForget(group);
                 }
             }
         }, sessionTimeoutMs);
+    }
+
+    /**
+     * Drops a group that has nothing left to remember: no members, none about to join, no
+     * commits. Without this every short-lived group id (a console consumer's random one) would
+     * stay in memory until a restart.
+     */
+    private void maybeForget(Group group) {
+        if (group.state == GroupState.EMPTY && group.members.isEmpty() && group.pendingMembers.isEmpty()
+                && group.offsets.isEmpty()) {
+            group.state = GroupState.DEAD;
+            cancel(group.joinTimer);
+            groups.remove(group.groupId, group);
+        }
     }
 
     // ---------------------------------------------------------------- offsets

@@ -128,16 +128,18 @@ class GroupCoordinatorTest {
                 Map.of(a.memberId(), new byte[0]))));
         assertEquals(1, coordinator.describeGroup("g").orElseThrow().members().size());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!coordinator.describeGroup("g").orElseThrow().members().isEmpty() && System.nanoTime() < deadline) {
+        while (coordinator.describeGroup("g").isPresent() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertEquals(GroupState.EMPTY, coordinator.describeGroup("g").orElseThrow().state());
+        assertEquals(Optional.empty(), coordinator.describeGroup("g"), "an empty group without commits is forgotten");
         assertEquals(Errors.UNKNOWN_MEMBER_ID, coordinator.heartbeat("g", a.memberId(), null, a.generationId()));
     }
 
     @Test
     void leavingRebalancesTheOthersAndAnEmptyGroupCanBeDeleted() throws Exception {
         GroupCoordinator.JoinResult a = await(coordinator.join(join("", 10_000, false)));
+        await(coordinator.sync(new GroupCoordinator.SyncRequest("g", a.generationId(), a.memberId(), null, null, null, Map.of())));
+        coordinator.commitOffsets("g", a.memberId(), null, a.generationId(), Map.of(TP, new CommittedOffset(1, -1, "", 0)));
         assertEquals(Map.of("g", Errors.NON_EMPTY_GROUP), coordinator.deleteGroups(List.of("g")));
         GroupCoordinator.MemberIdentity self = new GroupCoordinator.MemberIdentity(a.memberId(), null);
         assertEquals(Map.of(self, Errors.NONE), coordinator.leave("g", List.of(self)));
@@ -145,6 +147,22 @@ class GroupCoordinatorTest {
         assertEquals(Map.of("g", Errors.NONE), coordinator.deleteGroups(List.of("g")));
         assertEquals(Map.of("g", Errors.GROUP_ID_NOT_FOUND), coordinator.deleteGroups(List.of("g")));
         assertEquals(Optional.empty(), coordinator.describeGroup("g"));
+    }
+
+    @Test
+    void aGroupWithoutMembersOrCommitsIsForgotten() throws Exception {
+        GroupCoordinator.JoinResult pending = await(coordinator.join(join("", 200, true)));
+        assertEquals(Errors.MEMBER_ID_REQUIRED, pending.error());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!coordinator.listGroups().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(List.of(), coordinator.listGroups(), "a member id handed out but never used expires");
+
+        GroupCoordinator.JoinResult a = await(coordinator.join(join("", 10_000, false)));
+        coordinator.leave("g", List.of(new GroupCoordinator.MemberIdentity(a.memberId(), null)));
+        assertEquals(List.of(), coordinator.listGroups());
+        assertEquals(Map.of("g", Errors.GROUP_ID_NOT_FOUND), coordinator.deleteGroups(List.of("g")));
     }
 
     @Test
