@@ -10,6 +10,8 @@ import io.tributary.coordination.ClusterMetadataStore;
 import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.coordination.ZooKeeperSession;
+import io.tributary.group.GroupCoordinator;
+import io.tributary.group.OffsetsTopic;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.Endpoint;
 import io.tributary.storage.LogConfig;
@@ -67,6 +69,7 @@ public class Broker {
     private volatile ReplicaManager replicaManager;
     private volatile TopicService topicService;
     private volatile RecordService recordService;
+    private volatile GroupCoordinator groupCoordinator;
     private volatile String clusterId;
     private volatile Throwable failure;
     private final CompletableFuture<Broker> running = new CompletableFuture<>();
@@ -163,6 +166,11 @@ public class Broker {
     private void finishStartup() {
         replicaManager.loadFromMetadata();
         metadata.addListener(replicaManager);
+        // Committed offsets are read back from __consumer_offsets, which log recovery has just made consistent.
+        groupCoordinator = new GroupCoordinator(config.groups(), new OffsetsTopic(topicService, replicaManager,
+                config.groups().offsetsTopicNumPartitions(), config.groups().offsetsTopicSegmentBytes(), clock),
+                executors.scheduler(), clock);
+        groupCoordinator.start();
         List<Endpoint> endpoints = config.kafka().advertisedListeners().stream()
                 .map(l -> new Endpoint(l.name(), "PLAINTEXT", l.host(), l.port())).toList();
         registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), endpoints, Optional.empty(),
@@ -223,6 +231,11 @@ public class Broker {
             if (metadata != null) {
                 metadata.removeListener(replicaManager);
                 metadata.deregisterBroker();
+            }
+        });
+        closeQuietly("group coordinator", () -> {
+            if (groupCoordinator != null) {
+                groupCoordinator.close();
             }
         });
         closeQuietly("log manager", () -> {
@@ -307,6 +320,10 @@ public class Broker {
 
     public RecordService records() {
         return requireRunning(recordService);
+    }
+
+    public GroupCoordinator groups() {
+        return requireRunning(groupCoordinator);
     }
 
     public ReplicaManager replicas() {

@@ -47,6 +47,12 @@ final class BrokerConfigEntries {
         values.put("log.flush.offset.checkpoint.interval.ms", Long.toString(config.storage().checkpointIntervalMs()));
         values.put("num.recovery.threads.per.data.dir", Integer.toString(config.storage().recoveryThreadsPerDir()));
         values.put("log.dir.min.free.bytes", Long.toString(config.storage().minFreeBytes()));
+        values.put("offsets.topic.num.partitions", Integer.toString(config.groups().offsetsTopicNumPartitions()));
+        values.put("offsets.topic.segment.bytes", Integer.toString(config.groups().offsetsTopicSegmentBytes()));
+        values.put("group.min.session.timeout.ms", Integer.toString(config.groups().minSessionTimeoutMs()));
+        values.put("group.max.session.timeout.ms", Integer.toString(config.groups().maxSessionTimeoutMs()));
+        values.put("group.initial.rebalance.delay.ms", Integer.toString(config.groups().initialRebalanceDelayMs()));
+        values.put("offset.metadata.max.bytes", Integer.toString(config.groups().offsetMetadataMaxBytes()));
         Map<String, String> topicDefaults = LogConfig.defaults().withOverrides(config.storage().topicDefaults()).toTopicConfigs();
         topicDefaults.forEach((topicName, value) -> BrokerConfigLoader.brokerPropertyFor(topicName)
                 .ifPresent(property -> values.put(property, value)));

@@ -93,7 +93,7 @@ public class KafkaListener {
         for (KafkaListenerConfig.Listener listener : config.listeners()) {
             BrokerContext context = new BrokerContext(self, broker.clusterId(), listener.name(), broker.metadata(),
                     broker.replicas(), broker.topics(), broker.config().topics().autoCreateTopics(),
-                    executors.executor(), executors.scheduler(), clock, brokerConfigs);
+                    executors.executor(), executors.scheduler(), clock, brokerConfigs, broker.groups());
             KafkaApis apis = KafkaProtocol.apis(context);
             InetSocketAddress address = listener.host().isEmpty() ? new InetSocketAddress(listener.port())
                     : new InetSocketAddress(listener.host(), listener.port());

@@ -10,7 +10,8 @@ package io.tributary.config;
  * @param storage        log settings
  * @param topics         defaults for new topics
  * @param kafka          the Kafka protocol listener
+ * @param groups         the group coordinator
  */
 public record BrokerConfig(int brokerId, String advertisedHost, int httpPort, ZooKeeperConfig zooKeeper, StorageConfig storage,
-                           TopicDefaults topics, KafkaListenerConfig kafka) {
+                           TopicDefaults topics, KafkaListenerConfig kafka, GroupConfig groups) {
 }

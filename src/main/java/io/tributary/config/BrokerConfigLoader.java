@@ -81,8 +81,21 @@ public final class BrokerConfigLoader {
                 (short) intValue("default.replication.factor", 1, 1, Short.MAX_VALUE),
                 bool("auto.create.topics.enable", true));
 
+        int minSession = intValue("group.min.session.timeout.ms", 6_000, 1, Integer.MAX_VALUE);
+        int maxSession = intValue("group.max.session.timeout.ms", 1_800_000, 1, Integer.MAX_VALUE);
+        if (maxSession < minSession) {
+            throw new InvalidBrokerConfigException("group.max.session.timeout.ms", Integer.toString(maxSession),
+                    "must be at least group.min.session.timeout.ms (" + minSession + ")");
+        }
+        GroupConfig groups = new GroupConfig(
+                intValue("offsets.topic.num.partitions", 50, 1, 10_000),
+                intValue("offsets.topic.segment.bytes", 104_857_600, 1_024, Integer.MAX_VALUE),
+                minSession, maxSession,
+                intValue("group.initial.rebalance.delay.ms", 3_000, 0, Integer.MAX_VALUE),
+                intValue("offset.metadata.max.bytes", 4_096, 0, Integer.MAX_VALUE));
+
         return new BrokerConfig(brokerId, advertisedHost, httpPort, zooKeeper, storage, topics,
-                kafkaListener(advertisedHost));
+                kafkaListener(advertisedHost), groups);
     }
 
     private KafkaListenerConfig kafkaListener(String advertisedHost) {

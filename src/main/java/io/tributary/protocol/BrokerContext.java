@@ -4,6 +4,7 @@ import io.tributary.broker.ReplicaManager;
 import io.tributary.broker.TopicService;
 import io.tributary.broker.UnknownTopicException;
 import io.tributary.coordination.ClusterMetadataStore;
+import io.tributary.group.GroupCoordinator;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.PartitionState;
 import io.tributary.metadata.TopicMetadata;
@@ -32,11 +33,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param scheduler      timeouts of delayed work
  * @param clock          time
  * @param brokerConfigs  the broker's settings as DescribeConfigs shows them
+ * @param groups         the group coordinator (this broker coordinates every group)
  */
 public record BrokerContext(BrokerInfo self, String clusterId, String listenerName, ClusterMetadataStore metadata,
                             ReplicaManager replicas, TopicService topics, boolean autoCreate, Executor executor,
                             ScheduledExecutorService scheduler, Clock clock,
-                            List<TopicService.ConfigEntry> brokerConfigs) {
+                            List<TopicService.ConfigEntry> brokerConfigs, GroupCoordinator groups) {
 
     public BrokerContext {
         brokerConfigs = List.copyOf(brokerConfigs);

@@ -26,8 +26,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <p><b>What clients see:</b> ApiVersions lists exactly the registered handlers ({@link #register}). A request for an API
  * kafka-clients knows but Tributary does not implement (or at a version outside the advertised
- * range) is answered with the API's own error response carrying UNSUPPORTED_VERSION; group
- * coordinator APIs get COORDINATOR_NOT_AVAILABLE. A frame that cannot be parsed at all (unknown
+ * range) is answered with the API's own error response carrying UNSUPPORTED_VERSION (also the
+ * group APIs of KIP-848 and OffsetDelete, which the classic group coordinator does not serve). A frame that cannot be parsed at all (unknown
  * API key, truncated header or body) closes the connection, as Kafka does, since the client's
  * framing can no longer be trusted. An ApiVersions request at a version newer than supported is
  * answered at version 0 with UNSUPPORTED_VERSION and the supported list, so the client can retry
@@ -136,13 +136,7 @@ public final class KafkaApis implements RequestHandler {
     }
 
     private static Throwable unsupported(ApiKeys api, short version) {
-        return switch (api) {
-            case FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH,
-                 DESCRIBE_GROUPS, LIST_GROUPS, DELETE_GROUPS, OFFSET_DELETE, CONSUMER_GROUP_HEARTBEAT,
-                 CONSUMER_GROUP_DESCRIBE -> Errors.COORDINATOR_NOT_AVAILABLE.exception(
-                    "Tributary does not coordinate consumer groups yet");
-            default -> new UnsupportedVersionException("Tributary does not implement " + api + " v" + version);
-        };
+        return new UnsupportedVersionException("Tributary does not implement " + api + " v" + version);
     }
 
     /** The API's own error answer: every partition, topic or resource carries the error. */

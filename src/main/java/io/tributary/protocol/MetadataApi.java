@@ -91,7 +91,7 @@ final class MetadataApi implements KafkaApis.ApiHandler {
     /** Fields newer than the request's version stay at their defaults: the wire format cannot carry them. */
     MetadataResponseData.MetadataResponseTopic describe(TopicMetadata t, short version) {
         MetadataResponseData.MetadataResponseTopic topic = new MetadataResponseData.MetadataResponseTopic()
-                .setName(t.name()).setTopicId(version >= 10 ? t.topicId() : Uuid.ZERO_UUID).setIsInternal(false);
+                .setName(t.name()).setTopicId(version >= 10 ? t.topicId() : Uuid.ZERO_UUID).setIsInternal(io.tributary.metadata.Topics.isInternal(t.name()));
         List<Integer> live = broker.liveBrokers().stream().map(BrokerInfo::id).toList();
         for (Map.Entry<Integer, List<Integer>> p : t.assignment().entrySet()) {
             PartitionState state = broker.partitionState(new TopicPartition(t.name(), p.getKey()), p.getValue());

@@ -9,7 +9,6 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -21,7 +20,8 @@ import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.FindCoordinatorResponse;
-import org.apache.kafka.common.requests.JoinGroupResponse;
+import org.apache.kafka.common.requests.OffsetDeleteResponse;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -146,15 +146,15 @@ class KafkaProtocolRobustnessIT {
                     new org.apache.kafka.common.protocol.ByteBufferAccessor(answer), (short) 0);
             assertEquals(Errors.UNSUPPORTED_VERSION.code(), v0.errorCode());
             assertTrue(v0.apiKeys().find(ApiKeys.PRODUCE.id) != null);
-            assertEquals(null, v0.apiKeys().find(ApiKeys.JOIN_GROUP.id), "only implemented APIs are advertised");
+            assertEquals(null, v0.apiKeys().find(ApiKeys.OFFSET_DELETE.id), "only implemented APIs are advertised");
 
             FindCoordinatorResponse coordinator = (FindCoordinatorResponse) c.call(ApiKeys.FIND_COORDINATOR, (short) 3,
                     new FindCoordinatorRequestData().setKey("g").setKeyType((byte) 0));
-            assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, coordinator.error());
-            JoinGroupResponse join = (JoinGroupResponse) c.call(ApiKeys.JOIN_GROUP, (short) 5, new JoinGroupRequestData()
-                    .setGroupId("g").setMemberId("").setProtocolType("consumer").setSessionTimeoutMs(10_000)
-                    .setRebalanceTimeoutMs(10_000));
-            assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, join.error());
+            assertEquals(Errors.NONE, coordinator.error());
+            OffsetDeleteResponse offsetDelete = (OffsetDeleteResponse) c.call(ApiKeys.OFFSET_DELETE, (short) 0,
+                    new OffsetDeleteRequestData().setGroupId("g"));
+            assertEquals(Errors.UNSUPPORTED_VERSION.code(), offsetDelete.data().errorCode(),
+                    "an API that is not advertised gets its own answer with UNSUPPORTED_VERSION");
         }
         try (RawKafkaClient c = connect()) {
             ByteBuffer frame = c.frame(ApiKeys.METADATA, (short) 12, new MetadataRequestData());

@@ -134,4 +134,16 @@ class KcatIT {
         String query = kcat(null, "-Q", "-t", topic + ":0:-1").out();
         assertTrue(query.contains("offset 20"), query);
     }
+
+    @Test
+    void kcatConsumesInAGroupAndResumesAtItsCommit() throws Exception {
+        String topic = "kcat-group";
+        kcat("a\nb\nc\n", "-P", "-t", topic, "-p", "0");
+        // librdkafka commits what it consumed when it closes; the next run of the group starts there.
+        String first = kcat(null, "-G", "kcat-readers", "-X", "auto.offset.reset=earliest", "-e", "-f", "%s\n", topic).out();
+        assertEquals(List.of("a", "b", "c"), first.lines().toList());
+        kcat("d\ne\n", "-P", "-t", topic, "-p", "0");
+        String second = kcat(null, "-G", "kcat-readers", "-X", "auto.offset.reset=earliest", "-e", "-f", "%s\n", topic).out();
+        assertEquals(List.of("d", "e"), second.lines().toList());
+    }
 }

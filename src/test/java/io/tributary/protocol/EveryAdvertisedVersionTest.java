@@ -7,6 +7,9 @@ import io.tributary.config.TopicDefaults;
 import io.tributary.coordination.ClusterMetadataStore;
 import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
+import io.tributary.config.GroupConfig;
+import io.tributary.group.GroupCoordinator;
+import io.tributary.group.OffsetsTopic;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.Endpoint;
 import io.tributary.metadata.TopicMetadata;
@@ -20,7 +23,17 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
@@ -84,6 +97,7 @@ class EveryAdvertisedVersionTest {
     static ExecutorService executor = Executors.newCachedThreadPool();
     static KafkaApis apis;
     static TopicService topics;
+    static GroupCoordinator groups;
 
     @BeforeAll
     static void start() throws Exception {
@@ -106,15 +120,19 @@ class EveryAdvertisedVersionTest {
         metadata.addListener(replicas);
         topics = new TopicService(0, metadata, replicas, new TopicDefaults(1, (short) 1, true), defaults, Set.of());
         new io.tributary.broker.RecordService(topics, replicas, new Partitioner(), Clock.systemUTC());
+        groups = new GroupCoordinator(new GroupConfig(3, 1 << 20, 1, 1_800_000, 0, 4_096),
+                new OffsetsTopic(topics, replicas, 3, 1 << 20, Clock.systemUTC()), scheduler, Clock.systemUTC());
+        groups.start();
         BrokerContext context = new BrokerContext(self, metadata.clusterId(), "PLAINTEXT", metadata, replicas, topics,
                 true, executor, scheduler, Clock.systemUTC(), List.of(new TopicService.ConfigEntry("broker.id", "0", false,
-                TopicService.Source.STATIC_BROKER_CONFIG, true, false)));
+                TopicService.Source.STATIC_BROKER_CONFIG, true, false)), groups);
         apis = KafkaProtocol.apis(context);
         topics.create("t", Optional.of(2), Optional.empty(), Map.of());
     }
 
     @AfterAll
     static void stop() {
+        groups.close();
         logs.close();
         metadata.close();
         curator.close();
@@ -195,8 +213,93 @@ class EveryAdvertisedVersionTest {
                                                     .setConfigOperation((byte) 0).setValue("3600000")).iterator()))).iterator()));
             case DESCRIBE_CLUSTER -> new DescribeClusterRequestData();
             case INIT_PRODUCER_ID -> new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(60_000);
+            case FIND_COORDINATOR -> v >= 4
+                    ? new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(List.of("g-" + unique))
+                    : new FindCoordinatorRequestData().setKey("g-" + unique).setKeyType((byte) 0);
+            case JOIN_GROUP -> {
+                String memberId = "";
+                if (v >= 4) {
+                    // Since v4 a first join only gets a member id back; join again with it.
+                    memberId = groups.join(join("join-" + unique, "", true)).toCompletableFuture().join().memberId();
+                }
+                yield new JoinGroupRequestData().setGroupId("join-" + unique).setMemberId(memberId)
+                        .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000).setProtocolType("consumer")
+                        .setProtocols(new JoinGroupRequestData.JoinGroupRequestProtocolCollection(List.of(
+                                new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
+                                        .setMetadata(new byte[] {1})).iterator()));
+            }
+            case SYNC_GROUP -> {
+                GroupCoordinator.JoinResult joined = joined("sync-" + unique);
+                yield new SyncGroupRequestData().setGroupId("sync-" + unique).setGenerationId(joined.generationId())
+                        .setMemberId(joined.memberId()).setProtocolType(v >= 5 ? "consumer" : null)
+                        .setProtocolName(v >= 5 ? "range" : null)
+                        .setAssignments(List.of(new SyncGroupRequestData.SyncGroupRequestAssignment()
+                                .setMemberId(joined.memberId()).setAssignment(new byte[] {2})));
+            }
+            case HEARTBEAT -> {
+                GroupCoordinator.JoinResult joined = joined("heartbeat-" + unique);
+                groups.sync(new GroupCoordinator.SyncRequest("heartbeat-" + unique, joined.generationId(), joined.memberId(),
+                        null, null, null, Map.of())).toCompletableFuture().join();
+                yield new HeartbeatRequestData().setGroupId("heartbeat-" + unique).setGenerationId(joined.generationId())
+                        .setMemberId(joined.memberId());
+            }
+            case LEAVE_GROUP -> {
+                GroupCoordinator.JoinResult joined = joined("leave-" + unique);
+                LeaveGroupRequestData d = new LeaveGroupRequestData().setGroupId("leave-" + unique);
+                yield v >= 3 ? d.setMembers(List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(joined.memberId())))
+                        : d.setMemberId(joined.memberId());
+            }
+            case OFFSET_COMMIT -> {
+                var t = new OffsetCommitRequestData.OffsetCommitRequestTopic().setPartitions(List.of(
+                        new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(1)));
+                if (v >= 10) {
+                    t.setTopicId(topicId);
+                } else {
+                    t.setName("t");
+                }
+                yield new OffsetCommitRequestData().setGroupId("commit-" + unique).setGenerationIdOrMemberEpoch(-1)
+                        .setMemberId("").setTopics(List.of(t));
+            }
+            case OFFSET_FETCH -> {
+                if (v < 8) {
+                    yield new OffsetFetchRequestData().setGroupId("fetch-" + unique).setTopics(List.of(
+                            new OffsetFetchRequestData.OffsetFetchRequestTopic().setName("t").setPartitionIndexes(List.of(0))));
+                }
+                var t = new OffsetFetchRequestData.OffsetFetchRequestTopics().setPartitionIndexes(List.of(0));
+                if (v >= 10) {
+                    t.setTopicId(topicId);
+                } else {
+                    t.setName("t");
+                }
+                yield new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup()
+                        .setGroupId("fetch-" + unique).setTopics(List.of(t))));
+            }
+            case LIST_GROUPS -> new ListGroupsRequestData();
+            case DESCRIBE_GROUPS -> {
+                commit("described-" + unique);
+                yield new DescribeGroupsRequestData().setGroups(List.of("described-" + unique));
+            }
+            case DELETE_GROUPS -> {
+                commit("deleted-" + unique);
+                yield new DeleteGroupsRequestData().setGroupsNames(List.of("deleted-" + unique));
+            }
             default -> throw new AssertionError("no sample request for " + api);
         };
+    }
+
+    private static GroupCoordinator.JoinRequest join(String group, String memberId, boolean requireKnownMemberId) {
+        return new GroupCoordinator.JoinRequest(group, memberId, null, "test", "/127.0.0.1", 10_000, 10_000, "consumer",
+                List.of(new GroupCoordinator.Protocol("range", new byte[] {1})), requireKnownMemberId);
+    }
+
+    /** A group with one member that has joined (the rebalance completes at once: no initial delay here). */
+    private static GroupCoordinator.JoinResult joined(String group) {
+        return groups.join(join(group, "", false)).toCompletableFuture().join();
+    }
+
+    private static void commit(String group) {
+        groups.commitOffsets(group, "", null, -1, Map.of(new org.apache.kafka.common.TopicPartition("t", 0),
+                new io.tributary.group.CommittedOffset(1, -1, "", 0)));
     }
 
     @Test

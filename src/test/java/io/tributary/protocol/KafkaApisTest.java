@@ -151,12 +151,12 @@ class KafkaApisTest {
     }
 
     @Test
-    void anUnregisteredApiGetsItsOwnErrorAnswerAndGroupApisSayNoCoordinator() throws Exception {
+    void anUnregisteredApiGetsItsOwnErrorAnswerWithUnsupportedVersion() throws Exception {
         ByteBuffer answer = bytes(handle(frame(ApiKeys.FIND_COORDINATOR, (short) 4,
                 new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(java.util.List.of("g")))));
         FindCoordinatorResponse r = (FindCoordinatorResponse) AbstractResponse.parseResponse(answer,
                 new RequestHeader(ApiKeys.FIND_COORDINATOR, (short) 4, "test", 42));
-        assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(), r.data().coordinators().get(0).errorCode());
+        assertEquals(Errors.UNSUPPORTED_VERSION.code(), r.data().coordinators().get(0).errorCode());
     }
 
     @Test
