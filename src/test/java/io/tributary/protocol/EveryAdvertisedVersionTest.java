@@ -42,7 +42,6 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.network.Send;
-import org.apache.kafka.common.network.TransferableChannel;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -61,7 +60,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -327,51 +325,6 @@ class EveryAdvertisedVersionTest {
 
     /** What a Send writes, without its size prefix. */
     private static ByteBuffer serialize(Send send) throws IOException {
-        ByteBuffer out = ByteBuffer.allocate((int) send.size());
-        TransferableChannel sink = new TransferableChannel() {
-            public boolean hasPendingWrites() {
-                return false;
-            }
-
-            public long transferFrom(FileChannel fc, long position, long count) throws IOException {
-                int before = out.position();
-                ByteBuffer slice = out.slice(before, (int) count);
-                while (slice.hasRemaining()) {
-                    fc.read(slice, position + slice.position());
-                }
-                out.position(before + (int) count);
-                return count;
-            }
-
-            public long write(ByteBuffer[] srcs, int offset, int length) {
-                long n = 0;
-                for (int i = offset; i < offset + length; i++) {
-                    n += srcs[i].remaining();
-                    out.put(srcs[i]);
-                }
-                return n;
-            }
-
-            public long write(ByteBuffer[] srcs) {
-                return write(srcs, 0, srcs.length);
-            }
-
-            public int write(ByteBuffer src) {
-                int n = src.remaining();
-                out.put(src);
-                return n;
-            }
-
-            public boolean isOpen() {
-                return true;
-            }
-
-            public void close() {
-            }
-        };
-        while (!send.completed()) {
-            send.writeTo(sink);
-        }
-        return out.flip().position(4).slice();
+        return Sends.serialize(send);
     }
 }

@@ -5,7 +5,6 @@ import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.network.Send;
-import org.apache.kafka.common.network.TransferableChannel;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -34,47 +32,7 @@ class KafkaApisTest {
             .register(ApiKeys.METADATA, 0, 13, (ctx, req) -> ctx.respondNow(new org.apache.kafka.common.message.MetadataResponseData()));
 
     private static ByteBuffer frame(ApiKeys api, short version, ApiMessage data) throws IOException {
-        Send send = SendBuilder.buildRequestSend(new RequestHeader(api, version, "test", 42), data);
-        ByteBuffer out = ByteBuffer.allocate((int) send.size());
-        TransferableChannel sink = new TransferableChannel() {
-            public boolean hasPendingWrites() {
-                return false;
-            }
-
-            public long transferFrom(FileChannel fc, long position, long count) {
-                throw new UnsupportedOperationException();
-            }
-
-            public long write(ByteBuffer[] srcs, int offset, int length) {
-                long n = 0;
-                for (int i = offset; i < offset + length; i++) {
-                    n += srcs[i].remaining();
-                    out.put(srcs[i]);
-                }
-                return n;
-            }
-
-            public long write(ByteBuffer[] srcs) {
-                return write(srcs, 0, srcs.length);
-            }
-
-            public int write(ByteBuffer src) {
-                int n = src.remaining();
-                out.put(src);
-                return n;
-            }
-
-            public boolean isOpen() {
-                return true;
-            }
-
-            public void close() {
-            }
-        };
-        while (!send.completed()) {
-            send.writeTo(sink);
-        }
-        return out.flip().position(4).slice();
+        return Sends.serialize(SendBuilder.buildRequestSend(new RequestHeader(api, version, "test", 42), data));
     }
 
     private RequestHandler.Response handle(ByteBuffer frame) {
@@ -84,46 +42,7 @@ class KafkaApisTest {
 
     private static ByteBuffer bytes(RequestHandler.Response response) throws IOException {
         assertNotNull(response.send(), "expected an answer, got " + response);
-        ByteBuffer out = ByteBuffer.allocate((int) response.send().size());
-        TransferableChannel sink = new TransferableChannel() {
-            public boolean hasPendingWrites() {
-                return false;
-            }
-
-            public long transferFrom(FileChannel fc, long position, long count) {
-                throw new UnsupportedOperationException();
-            }
-
-            public long write(ByteBuffer[] srcs, int offset, int length) {
-                long n = 0;
-                for (int i = offset; i < offset + length; i++) {
-                    n += srcs[i].remaining();
-                    out.put(srcs[i]);
-                }
-                return n;
-            }
-
-            public long write(ByteBuffer[] srcs) {
-                return write(srcs, 0, srcs.length);
-            }
-
-            public int write(ByteBuffer src) {
-                int n = src.remaining();
-                out.put(src);
-                return n;
-            }
-
-            public boolean isOpen() {
-                return true;
-            }
-
-            public void close() {
-            }
-        };
-        while (!response.send().completed()) {
-            response.send().writeTo(sink);
-        }
-        return out.flip().position(4).slice();
+        return Sends.serialize(response.send());
     }
 
     @Test
