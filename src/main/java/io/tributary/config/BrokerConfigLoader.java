@@ -255,18 +255,21 @@ public final class BrokerConfigLoader {
     }
 
     private Optional<Long> optionalLong(String property, long min, long max) {
-        return string(property).map(raw -> {
-            long value;
-            try {
-                value = Long.parseLong(raw);
-            } catch (NumberFormatException e) {
-                throw new InvalidBrokerConfigException(property, raw, "expected a whole number");
-            }
-            if (value < min || value > max) {
-                throw new InvalidBrokerConfigException(property, raw, "expected a number from " + min + " to " + max);
-            }
-            return value;
-        });
+        return string(property).map(raw -> parseLong(property, raw, min, max));
+    }
+
+    /** A whole number from {@code min} to {@code max}, or an error naming the property. */
+    static long parseLong(String property, String raw, long min, long max) {
+        long value;
+        try {
+            value = Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw new InvalidBrokerConfigException(property, raw, "expected a whole number");
+        }
+        if (value < min || value > max) {
+            throw new InvalidBrokerConfigException(property, raw, "expected a number from " + min + " to " + max);
+        }
+        return value;
     }
 
     private double doubleValue(String property, double defaultValue) {

@@ -39,17 +39,7 @@ public record WebSocketConfig(long defaultCreditRecords, long maxCreditRecords, 
 
     private static long longValue(Function<String, Optional<String>> source, String property, long defaultValue,
                                   long min, long max) {
-        return source.apply(property).map(String::trim).filter(s -> !s.isEmpty()).map(raw -> {
-            long value;
-            try {
-                value = Long.parseLong(raw);
-            } catch (NumberFormatException e) {
-                throw new InvalidBrokerConfigException(property, raw, "expected a whole number");
-            }
-            if (value < min || value > max) {
-                throw new InvalidBrokerConfigException(property, raw, "expected a number from " + min + " to " + max);
-            }
-            return value;
-        }).orElse(defaultValue);
+        return source.apply(property).map(String::trim).filter(s -> !s.isEmpty())
+                .map(raw -> BrokerConfigLoader.parseLong(property, raw, min, max)).orElse(defaultValue);
     }
 }
