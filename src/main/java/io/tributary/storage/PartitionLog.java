@@ -259,9 +259,15 @@ public final class PartitionLog implements AutoCloseable {
      */
     private void rebuildProducerState() {
         producerState.clear();
+        long now = clock.millis();
         for (LogSegment segment : segments.values()) {
             // The append time is not in the log; the segment file's last write is no earlier than it.
             long writtenBy = lastModifiedMs(LogSegment.logFile(dir, segment.baseOffset()));
+            if (writtenBy + ProducerStateManager.EXPIRATION_MS < now && segment != end.segment()) {
+                // Every producer last seen here has expired; skipping keeps start-up from reading
+                // the headers of the whole log.
+                continue;
+            }
             for (RecordBatch batch : segment.records().batches()) {
                 if (batch.hasProducerId()) {
                     producerState.update(batch, Math.max(batch.maxTimestamp(), writtenBy));
