@@ -57,6 +57,13 @@ class RecoveryTest {
         return out;
     }
 
+    /** 100 batches of 4 records, "v0" to "v399", across several small segments. */
+    private static void appendFourHundredRecords(PartitionLog log) {
+        for (int i = 0; i < 100; i++) {
+            log.appendAsLeader(batch(i * 4, 4, 0), 0);
+        }
+    }
+
     private static List<String> expected(long to) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < to; i++) {
@@ -213,9 +220,7 @@ class RecoveryTest {
     void crashWithoutCheckpointRecoversOnlyFromTheRecoveryPoint() {
         LogManager m = h.start();
         PartitionLog log = m.getOrCreateLog(TP, h.defaults);
-        for (int i = 0; i < 100; i++) {
-            log.appendAsLeader(batch(i * 4, 4, 0), 0);
-        }
+        appendFourHundredRecords(log);
         int segments = log.numberOfSegments();
         m.checkpointAll();
         m.simulateCrash();
@@ -231,9 +236,7 @@ class RecoveryTest {
     void corruptOrMissingIndexFilesAreRebuiltAfterCleanShutdown() throws IOException {
         LogManager m = h.start();
         PartitionLog log = m.getOrCreateLog(TP, h.defaults);
-        for (int i = 0; i < 100; i++) {
-            log.appendAsLeader(batch(i * 4, 4, 0), 0);
-        }
+        appendFourHundredRecords(log);
         Path dir = log.dir();
         List<Long> bases = log.segmentBaseOffsets();
         m.close();
@@ -258,9 +261,7 @@ class RecoveryTest {
     void segmentsAfterACorruptPointAreDeleted() throws IOException {
         LogManager m = h.start();
         PartitionLog log = m.getOrCreateLog(TP, h.defaults);
-        for (int i = 0; i < 100; i++) {
-            log.appendAsLeader(batch(i * 4, 4, 0), 0);
-        }
+        appendFourHundredRecords(log);
         Path dir = log.dir();
         List<Long> bases = log.segmentBaseOffsets();
         m.simulateCrash();
