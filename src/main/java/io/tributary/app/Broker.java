@@ -11,6 +11,8 @@ import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.coordination.ZooKeeperSession;
 import io.tributary.group.GroupCoordinator;
+import io.tributary.group.ManagedMembers;
+import io.tributary.metadata.TopicMetadata;
 import io.tributary.group.OffsetsTopic;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.Endpoint;
@@ -30,6 +32,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,6 +73,7 @@ public class Broker {
     private volatile TopicService topicService;
     private volatile RecordService recordService;
     private volatile GroupCoordinator groupCoordinator;
+    private volatile ManagedMembers managedMembers;
     private volatile String clusterId;
     private volatile Throwable failure;
     private final CompletableFuture<Broker> running = new CompletableFuture<>();
@@ -171,6 +175,27 @@ public class Broker {
                 config.groups().offsetsTopicNumPartitions(), config.groups().offsetsTopicSegmentBytes(), clock),
                 executors.scheduler(), clock);
         groupCoordinator.start();
+        managedMembers = new ManagedMembers(groupCoordinator, executors.scheduler(), () -> {
+            Map<String, Integer> counts = new HashMap<>();
+            metadata.topics().forEach((name, topic) -> counts.put(name, topic.partitionCount()));
+            return counts;
+        });
+        metadata.addListener(new ClusterMetadataStore.TopicListener() {
+            @Override
+            public void onTopicCreated(TopicMetadata topic) {
+                managedMembers.topicsChanged();
+            }
+
+            @Override
+            public void onTopicChanged(TopicMetadata topic) {
+                managedMembers.topicsChanged();
+            }
+
+            @Override
+            public void onTopicDeleted(String name) {
+                managedMembers.topicsChanged();
+            }
+        });
         List<Endpoint> endpoints = config.kafka().advertisedListeners().stream()
                 .map(l -> new Endpoint(l.name(), "PLAINTEXT", l.host(), l.port())).toList();
         registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), endpoints, Optional.empty(),
@@ -324,6 +349,11 @@ public class Broker {
 
     public GroupCoordinator groups() {
         return requireRunning(groupCoordinator);
+    }
+
+    /** Where REST and WebSocket group members are created. */
+    public ManagedMembers groupMembers() {
+        return requireRunning(managedMembers);
     }
 
     public ReplicaManager replicas() {
