@@ -10,6 +10,7 @@ import io.tributary.coordination.ClusterMetadataStore;
 import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.coordination.ZooKeeperSession;
+import io.tributary.group.GroupAdmin;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.OffsetsTopic;
 import io.tributary.metadata.BrokerInfo;
@@ -70,6 +71,7 @@ public class Broker {
     private volatile TopicService topicService;
     private volatile RecordService recordService;
     private volatile GroupCoordinator groupCoordinator;
+    private volatile GroupAdmin groupAdmin;
     private volatile String clusterId;
     private volatile Throwable failure;
     private final CompletableFuture<Broker> running = new CompletableFuture<>();
@@ -171,6 +173,7 @@ public class Broker {
                 config.groups().offsetsTopicNumPartitions(), config.groups().offsetsTopicSegmentBytes(), clock),
                 executors.scheduler(), clock);
         groupCoordinator.start();
+        groupAdmin = new GroupAdmin(groupCoordinator, topicService, replicaManager);
         List<Endpoint> endpoints = config.kafka().advertisedListeners().stream()
                 .map(l -> new Endpoint(l.name(), "PLAINTEXT", l.host(), l.port())).toList();
         registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), endpoints, Optional.empty(),
@@ -324,6 +327,11 @@ public class Broker {
 
     public GroupCoordinator groups() {
         return requireRunning(groupCoordinator);
+    }
+
+    /** Consumer groups as operators see them: members, lags, offset resets. */
+    public GroupAdmin groupAdmin() {
+        return requireRunning(groupAdmin);
     }
 
     public ReplicaManager replicas() {
