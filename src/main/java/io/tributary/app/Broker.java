@@ -10,6 +10,7 @@ import io.tributary.coordination.ClusterMetadataStore;
 import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.coordination.ZooKeeperSession;
+import io.tributary.group.GroupAdmin;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.ManagedMembers;
 import io.tributary.metadata.TopicMetadata;
@@ -74,6 +75,7 @@ public class Broker {
     private volatile RecordService recordService;
     private volatile GroupCoordinator groupCoordinator;
     private volatile ManagedMembers managedMembers;
+    private volatile GroupAdmin groupAdmin;
     private volatile String clusterId;
     private volatile Throwable failure;
     private final CompletableFuture<Broker> running = new CompletableFuture<>();
@@ -196,6 +198,7 @@ public class Broker {
                 managedMembers.topicsChanged();
             }
         });
+        groupAdmin = new GroupAdmin(groupCoordinator, topicService, replicaManager);
         List<Endpoint> endpoints = config.kafka().advertisedListeners().stream()
                 .map(l -> new Endpoint(l.name(), "PLAINTEXT", l.host(), l.port())).toList();
         registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), endpoints, Optional.empty(),
@@ -354,6 +357,11 @@ public class Broker {
     /** Where REST and WebSocket group members are created. */
     public ManagedMembers groupMembers() {
         return requireRunning(managedMembers);
+    }
+
+    /** Consumer groups as operators see them: members, lags, offset resets. */
+    public GroupAdmin groupAdmin() {
+        return requireRunning(groupAdmin);
     }
 
     public ReplicaManager replicas() {

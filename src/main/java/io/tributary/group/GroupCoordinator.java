@@ -2,6 +2,8 @@ package io.tributary.group;
 
 import io.tributary.config.GroupConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.InvalidGroupIdException;
 import org.apache.kafka.common.protocol.Errors;
 
 import java.lang.System.Logger.Level;
@@ -45,7 +47,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p><b>Offsets:</b> commits are accepted from a member of the current generation (also while a
  * rebalance is preparing, so a consumer can commit in {@code onPartitionsRevoked}) or, for a
  * group without members, from anyone with generation -1 (an {@code assign()} consumer or an admin).
- * A commit is written to the store before it is acknowledged or visible to OffsetFetch.
+ * A commit is written to the store before it is acknowledged or visible to OffsetFetch. An
+ * operator's offset reset ({@link #resetOffsets}) is accepted only while the group has no members.
  *
  * <p>A group with no members, no member about to join and no commits is dropped: there is nothing to
  * remember about it, and keeping it would hold every short-lived group id in memory.
@@ -665,6 +668,51 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- administration
+
+    /**
+     * Sets a group's committed offsets on an operator's behalf (an offset reset), while the group
+     * has no members: a live member would go on from its own position and overwrite them. A group
+     * that does not exist yet is created with these offsets, as Kafka's
+     * {@code kafka-consumer-groups --reset-offsets} allows.
+     *
+     * @param offsets the new offset of each partition
+     * @return the offsets committed before, for the partitions that had one
+     * @throws GroupNotEmptyException while the group has members or is rebalancing
+     */
+    public Map<TopicPartition, CommittedOffset> resetOffsets(String groupId, Map<TopicPartition, Long> offsets) {
+        if (validateGroupId(groupId) != Errors.NONE) {
+            throw new InvalidGroupIdException("A group id must not be empty.");
+        }
+        while (true) {
+            Group group = getOrCreate(groupId);
+            synchronized (group) {
+                if (group.state == GroupState.DEAD) {
+                    // Deleted after we looked it up; it is out of the map now, so the next lookup makes a new one.
+                    continue;
+                }
+                if (group.state != GroupState.EMPTY || !group.members.isEmpty()) {
+                    throw new GroupNotEmptyException("Consumer group '" + groupId + "' has " + group.members.size()
+                            + " member(s) (state " + group.state.name() + "): offsets can be reset only while it has none.");
+                }
+                Map<TopicPartition, CommittedOffset> previous = new LinkedHashMap<>();
+                Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
+                long now = clock.millis();
+                offsets.forEach((tp, offset) -> {
+                    CommittedOffset before = group.offsets.get(tp);
+                    if (before != null) {
+                        previous.put(tp, before);
+                    }
+                    commits.put(tp, new CommittedOffset(offset, -1, "", now));
+                });
+                if (!commits.isEmpty()) {
+                    store.append(groupId, commits);
+                    group.offsets.putAll(commits);
+                }
+                maybeForget(group);
+                return previous;
+            }
+        }
+    }
 
     public List<GroupOverview> listGroups() {
         List<GroupOverview> out = new ArrayList<>();

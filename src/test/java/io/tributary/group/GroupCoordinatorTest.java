@@ -2,6 +2,7 @@ package io.tributary.group;
 
 import io.tributary.config.GroupConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GroupCoordinatorTest {
@@ -204,6 +207,41 @@ class GroupCoordinatorTest {
         assertEquals(-1, coordinator.fetchOffsets("gone", Optional.of(List.of(TP))).get(TP).offset(),
                 "no commit reads as -1 so the client's auto.offset.reset applies");
         assertEquals(List.of("kept"), coordinator.listGroups().stream().map(GroupCoordinator.GroupOverview::groupId).toList());
+    }
+
+    @Test
+    void anOffsetResetCreatesAGroupReturnsThePreviousOffsetsAndIsStored() {
+        TopicPartition other = new TopicPartition("t", 1);
+        assertEquals(Map.of(), coordinator.resetOffsets("reset", Map.of(TP, 3L)), "a new group has nothing before");
+        assertEquals(List.of("reset"), coordinator.listGroups().stream().map(GroupCoordinator.GroupOverview::groupId).toList());
+
+        Map<TopicPartition, CommittedOffset> previous = coordinator.resetOffsets("reset", Map.of(TP, 10L, other, 0L));
+        assertEquals(Set.of(TP), previous.keySet());
+        assertEquals(3, previous.get(TP).offset());
+        Map<TopicPartition, CommittedOffset> now = coordinator.fetchOffsets("reset", Optional.empty());
+        assertEquals(10, now.get(TP).offset());
+        assertEquals(0, now.get(other).offset());
+        assertEquals(-1, now.get(TP).leaderEpoch(), "the reset offset belongs to no leader epoch");
+
+        coordinator.close();
+        coordinator = coordinator(0);
+        assertEquals(10, coordinator.fetchOffsets("reset", Optional.of(List.of(TP))).get(TP).offset(),
+                "a reset is durable like any commit");
+    }
+
+    @Test
+    void offsetsCannotBeResetWhileTheGroupHasMembers() throws Exception {
+        coordinator.resetOffsets("g", Map.of(TP, 4L));
+        GroupCoordinator.JoinResult a = await(coordinator.join(join("", 10_000, false)));
+        GroupNotEmptyException e = assertThrows(GroupNotEmptyException.class,
+                () -> coordinator.resetOffsets("g", Map.of(TP, 0L)));
+        assertTrue(e.getMessage().contains("1 member(s)"), e.getMessage());
+        assertEquals(4, coordinator.fetchOffsets("g", Optional.of(List.of(TP))).get(TP).offset(), "nothing changed");
+
+        coordinator.leave("g", List.of(new GroupCoordinator.MemberIdentity(a.memberId(), null)));
+        coordinator.resetOffsets("g", Map.of(TP, 0L));
+        assertEquals(0, coordinator.fetchOffsets("g", Optional.of(List.of(TP))).get(TP).offset(),
+                "once the last member has left, the reset goes through");
     }
 
     @Test

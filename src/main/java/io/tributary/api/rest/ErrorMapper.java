@@ -11,6 +11,8 @@ import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
@@ -71,6 +73,12 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         } else if (failure instanceof OffsetOutOfRangeException) {
             status = 404;
             code = v2() ? 40402 : 404;
+        } else if (failure instanceof GroupIdNotFoundException) {
+            status = 404;
+            code = 404;
+        } else if (failure instanceof GroupNotEmptyException) {
+            status = 409;
+            code = 409;
         } else if (failure instanceof TopicExistsException) {
             status = 409;
             code = v2() ? 40902 : 409;

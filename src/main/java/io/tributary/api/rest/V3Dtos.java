@@ -53,4 +53,38 @@ public final class V3Dtos {
     public record ProduceResult(int errorCode, String message, String clusterId, String topicName, Integer partitionId,
                                 Long offset, String timestamp, Size key, Size value) {
     }
+
+    public record ConsumerGroup(String kind, ResourceMetadata metadata, String clusterId, String consumerGroupId,
+                                boolean isSimple, String partitionAssignor, String state, String type,
+                                boolean isMixedConsumerGroup, Related coordinator, Related consumers,
+                                Related lagSummary) {
+    }
+
+    public record Consumer(String kind, ResourceMetadata metadata, String clusterId, String consumerGroupId,
+                           String consumerId, String instanceId, String clientId, Related assignments) {
+    }
+
+    public record ConsumerAssignment(String kind, ResourceMetadata metadata, String clusterId, String consumerGroupId,
+                                     String consumerId, String topicName, int partitionId, Related partition,
+                                     Related lag) {
+    }
+
+    /** {@code current_offset} and {@code lag} are null for an assigned partition without a commit. */
+    public record ConsumerLag(String kind, ResourceMetadata metadata, String clusterId, String consumerGroupId,
+                              String topicName, int partitionId, Long currentOffset, Long logEndOffset, Long lag,
+                              String consumerId, String instanceId, String clientId) {
+    }
+
+    /** The {@code max_lag_*} fields are null when no partition's lag is known. */
+    public record ConsumerGroupLagSummary(String kind, ResourceMetadata metadata, String clusterId,
+                                          String consumerGroupId, long maxLag, long totalLag, String maxLagConsumerId,
+                                          Related maxLagConsumer, String maxLagClientId, String maxLagInstanceId,
+                                          String maxLagTopicName, Integer maxLagPartitionId,
+                                          Related maxLagPartition) {
+    }
+
+    /** One partition of an offset reset: its new committed offset and the previous one (null if none). */
+    public record ConsumerGroupOffset(String kind, String clusterId, String consumerGroupId, String topicName,
+                                      int partitionId, Long previousOffset, long offset, Related lag) {
+    }
 }
