@@ -42,6 +42,8 @@ public final class LibertyServer implements AutoCloseable {
     private final App app;
     private final Map<String, String> properties = new LinkedHashMap<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
+    /** Replaces the project's jvm.options when set (e.g. small heaps for a several-broker test). */
+    private java.util.List<String> jvmOptions;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private int httpPort;
@@ -199,6 +201,12 @@ public final class LibertyServer implements AutoCloseable {
         return this;
     }
 
+    /** Uses these JVM options instead of the project's {@code liberty/jvm.options} from the next start on. */
+    public LibertyServer jvmOptions(java.util.List<String> options) {
+        this.jvmOptions = java.util.List.copyOf(options);
+        return this;
+    }
+
     /** Sets a broker property for the next start. */
     public void setProperty(String name, String value) {
         properties.put(name, value);
@@ -210,7 +218,9 @@ public final class LibertyServer implements AutoCloseable {
         Files.copy(Path.of(required("tributary.it.serverXml")), serverDir.resolve("server.xml"),
                 StandardCopyOption.REPLACE_EXISTING);
         Path configDir = Path.of(required("tributary.it.configDir"));
-        if (Files.exists(configDir.resolve("jvm.options"))) {
+        if (jvmOptions != null) {
+            Files.writeString(serverDir.resolve("jvm.options"), String.join("\n", jvmOptions) + "\n");
+        } else if (Files.exists(configDir.resolve("jvm.options"))) {
             Files.copy(configDir.resolve("jvm.options"), serverDir.resolve("jvm.options"), StandardCopyOption.REPLACE_EXISTING);
         }
         StringBuilder env = new StringBuilder();
