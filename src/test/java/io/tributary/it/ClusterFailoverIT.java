@@ -77,7 +77,7 @@ class ClusterFailoverIT {
                     .jvmOptions(List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")));
         }
         brokers.forEach(LibertyServer::startNoWait);
-        brokers.forEach(LibertyServer::awaitReady);
+        brokers.forEach(b -> b.awaitReady(Duration.ofMinutes(8)));
     }
 
     private String bootstrap() {
@@ -204,7 +204,8 @@ class ClusterFailoverIT {
                 assertTrue(after.isr().stream().noneMatch(n -> n.id() == leaderId), "killed broker left the ISR: " + after.isr());
 
                 long restartAt = System.nanoTime();
-                leader.start();
+                leader.startNoWait();
+                leader.awaitReady(Duration.ofMinutes(6));
                 await("the restarted broker back in the ISR", Duration.ofSeconds(120), () -> {
                     try {
                         TopicPartitionInfo info = describe(admin);

@@ -97,7 +97,12 @@ public final class LibertyServer implements AutoCloseable {
     }
 
     public void awaitReady() {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        awaitReady(START_TIMEOUT);
+    }
+
+    /** Waits for readiness up to {@code timeout} (several brokers starting at once on a small machine take longer). */
+    public void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("Liberty exited with " + process.exitValue() + " during start-up; see "
@@ -117,7 +122,7 @@ public final class LibertyServer implements AutoCloseable {
             }
             sleep(250);
         }
-        throw new IllegalStateException("Liberty was not ready within " + START_TIMEOUT + "; see " + root + "\n"
+        throw new IllegalStateException("Liberty was not ready within " + timeout + "; see " + root + "\n"
                 + tail(messagesLog(), 60));
     }
 
