@@ -471,6 +471,22 @@ public final class Partition {
         delayedAcks.removeIf(a -> a.result() == waiting);
     }
 
+    /**
+     * Checks this broker leads the partition in the caller's leader epoch (-1: any).
+     *
+     * @throws NotLeaderOrFollowerException  not the leader
+     * @throws FencedLeaderEpochException    the caller's epoch is older
+     * @throws UnknownLeaderEpochException   the caller's epoch is newer than this broker knows
+     */
+    public void ensureLeader(int currentLeaderEpoch) {
+        leaderIsrLock.readLock().lock();
+        try {
+            checkLeader(currentLeaderEpoch);
+        } finally {
+            leaderIsrLock.readLock().unlock();
+        }
+    }
+
     private void checkLeader(int currentLeaderEpoch) {
         ReplicaState current = state;
         if (currentLeaderEpoch >= 0 && currentLeaderEpoch < current.leaderEpoch()) {
