@@ -3,10 +3,12 @@ package io.tributary.app;
 import io.tributary.broker.LogDirIdentity;
 import io.tributary.broker.Partitioner;
 import io.tributary.broker.RecordService;
+import io.tributary.broker.ReplicaFetcherManager;
 import io.tributary.broker.ReplicaManager;
 import io.tributary.broker.TopicService;
 import io.tributary.config.BrokerConfig;
 import io.tributary.coordination.ClusterMetadataStore;
+import io.tributary.coordination.Controller;
 import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.coordination.ZooKeeperSession;
@@ -30,6 +32,7 @@ import org.apache.curator.framework.CuratorFramework;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,6 +42,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -71,6 +76,9 @@ public class Broker {
     private volatile ClusterMetadataStore metadata;
     private volatile LogManager logManager;
     private volatile ReplicaManager replicaManager;
+    private volatile ReplicaFetcherManager fetchers;
+    private volatile Controller controller;
+    private volatile ScheduledFuture<?> isrShrinkTask;
     private volatile TopicService topicService;
     private volatile RecordService recordService;
     private volatile GroupCoordinator groupCoordinator;
@@ -137,7 +145,15 @@ public class Broker {
                             config.storage().retentionCheckIntervalMs(), config.storage().fileDeleteDelayMs(),
                             config.storage().cleanerBackoffMs(), config.storage().cleanerIoMaxBytesPerSecond()),
                     brokerLogConfig, clock, executors.scheduler(), executors.executor());
-            replicaManager = new ReplicaManager(config.brokerId(), logManager, brokerLogConfig, metadata);
+            String interBrokerListener = config.kafka().advertisedListeners().isEmpty() ? "PLAINTEXT"
+                    : config.kafka().advertisedListeners().get(0).name();
+            ClusterMetadataStore view = metadata;
+            fetchers = new ReplicaFetcherManager(config.brokerId(),
+                    id -> view.broker(id).flatMap(b -> b.endpoint(interBrokerListener))
+                            .map(e -> new InetSocketAddress(e.host(), e.port())),
+                    executors.threadFactory(), config.replication());
+            replicaManager = new ReplicaManager(config.brokerId(), logManager, brokerLogConfig, metadata, fetchers,
+                    executors.executor(), clock::millis);
             topicService = new TopicService(config.brokerId(), metadata, replicaManager, config.topics(),
                     brokerLogConfig, config.storage().topicDefaults().keySet());
             recordService = new RecordService(topicService, replicaManager, new Partitioner(), clock);
@@ -203,6 +219,16 @@ public class Broker {
                 .map(l -> new Endpoint(l.name(), "PLAINTEXT", l.host(), l.port())).toList();
         registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), endpoints, Optional.empty(),
                 Map.of("http", "http://" + config.advertisedHost() + ":" + config.httpPort())));
+        long lagMs = config.replication().replicaLagTimeMaxMs();
+        isrShrinkTask = executors.scheduler().scheduleWithFixedDelay(() -> replicaManager.shrinkIsrs(lagMs),
+                Math.max(1, lagMs / 2), Math.max(1, lagMs / 2), TimeUnit.MILLISECONDS);
+        controller = new Controller(curator, metadata, config.brokerId(), config.replication().uncleanLeaderElection(),
+                executors.threadFactory(), clock);
+        try {
+            controller.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("Could not join the controller election: " + e.getMessage(), e);
+        }
         if (state.compareAndSet(State.STARTING, State.RUNNING)) {
             LOG.log(Level.INFO, "Broker {0} started: {1} partitions online", config.brokerId(),
                     replicaManager.partitions().size());
@@ -255,6 +281,19 @@ public class Broker {
             return;
         }
         LOG.log(Level.INFO, "Broker {0} shutting down", config.brokerId());
+        closeQuietly("controller", () -> {
+            if (controller != null) {
+                controller.close();
+            }
+        });
+        closeQuietly("replica fetchers", () -> {
+            if (isrShrinkTask != null) {
+                isrShrinkTask.cancel(false);
+            }
+            if (fetchers != null) {
+                fetchers.close();
+            }
+        });
         closeQuietly("broker registration", () -> {
             if (metadata != null) {
                 metadata.removeListener(replicaManager);
@@ -366,6 +405,11 @@ public class Broker {
 
     public ReplicaManager replicas() {
         return requireRunning(replicaManager);
+    }
+
+    /** Present once the broker runs; says whether this broker is the controller. */
+    public Optional<Controller> controller() {
+        return Optional.ofNullable(controller);
     }
 
     private <T> T requireRunning(T component) {

@@ -1,6 +1,7 @@
 package io.tributary.broker;
 
 import io.tributary.coordination.ClusterMetadataStore;
+import io.tributary.coordination.StalePartitionStateException;
 import io.tributary.metadata.PartitionState;
 import io.tributary.metadata.TopicMetadata;
 import io.tributary.storage.LogConfig;
@@ -15,12 +16,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 /**
  * The partitions this broker hosts, kept in line with the topic metadata in ZooKeeper: a topic
  * created anywhere in the cluster gets its local logs here, a deleted topic loses them, a changed
  * topic config reaches its logs without a restart.
+ *
+ * <p>It also follows each partition's published state: a partition this broker now leads stops
+ * fetching and starts a new leader epoch; one it follows is handed to the replica fetcher for its
+ * leader (truncating first); a leader's ISR changes are written back to ZooKeeper conditionally on
+ * the state's znode version, so they never overwrite a controller's newer decision.
  *
  * <p>Thread-safe. Metadata changes are applied under {@code metadataLock} (they are rare and must
  * not interleave: a delete racing a create of the same name); lookups are lock-free.
@@ -35,12 +44,34 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
     private final ClusterMetadataStore metadata;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Object metadataLock = new Object();
+    /** Null without replication (a broker that only ever hosts single-replica partitions, and tests). */
+    private final ReplicaFetcherManager fetchers;
+    private final LongSupplier clock;
+    private final Partition.IsrChannel isrChannel;
 
+    /** A replica manager that never fetches from other brokers. */
     public ReplicaManager(int brokerId, LogManager logManager, LogConfig brokerDefaults, ClusterMetadataStore metadata) {
+        this(brokerId, logManager, brokerDefaults, metadata, null, null, System::currentTimeMillis);
+    }
+
+    /**
+     * @param fetchers    fetches the partitions this broker follows
+     * @param isrExecutor where ISR changes are written to ZooKeeper (never the fetch-serving thread)
+     */
+    public ReplicaManager(int brokerId, LogManager logManager, LogConfig brokerDefaults, ClusterMetadataStore metadata,
+                          ReplicaFetcherManager fetchers, Executor isrExecutor, LongSupplier clock) {
         this.brokerId = brokerId;
         this.logManager = logManager;
         this.brokerDefaults = brokerDefaults;
         this.metadata = metadata;
+        this.fetchers = fetchers;
+        this.clock = clock;
+        this.isrChannel = isrExecutor == null ? Partition.IsrChannel.NONE
+                : (partition, expected, isr) -> writeIsr(partition, expected, isr, isrExecutor);
+    }
+
+    public int brokerId() {
+        return brokerId;
     }
 
     /**
@@ -81,9 +112,11 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
                 Partition existing = partitions.get(tp);
                 if (existing == null) {
                     PartitionLog log = logManager.getOrCreateLog(tp, config);
-                    partitions.put(tp, new Partition(brokerId, log, state));
+                    Partition created = new Partition(brokerId, log, state, clock, isrChannel);
+                    partitions.put(tp, created);
+                    followOrLead(created, true);
                 } else {
-                    existing.updateState(state);
+                    followOrLead(existing, existing.updateState(state));
                     configChanged |= !existing.log().config().equals(config);
                 }
             }
@@ -108,6 +141,9 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
                 }
             }
             for (TopicPartition tp : doomed) {
+                if (fetchers != null) {
+                    fetchers.unfollow(tp);
+                }
                 partitions.remove(tp);
                 logManager.deleteLog(tp);
             }
@@ -161,8 +197,75 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
     private Partition.ReplicaState replicaState(TopicPartition tp, List<Integer> replicas) {
         Optional<PartitionState> published = metadata.partitionState(tp);
         return published
-                .map(s -> new Partition.ReplicaState(s.leader(), s.leaderEpoch(), replicas, s.isr()))
+                .map(s -> toReplicaState(s, replicas))
                 .orElseGet(() -> new Partition.ReplicaState(replicas.get(0), 0, replicas, replicas));
+    }
+
+    private static Partition.ReplicaState toReplicaState(PartitionState s, List<Integer> replicas) {
+        return new Partition.ReplicaState(s.leader(), s.leaderEpoch(), replicas, s.isr(), s.controllerEpoch(), s.zkVersion());
+    }
+
+    /** Starts or stops fetching after a partition's state changed; called under metadataLock. */
+    private void followOrLead(Partition partition, boolean leadershipChanged) {
+        if (fetchers == null) {
+            return;
+        }
+        Partition.ReplicaState state = partition.state();
+        TopicPartition tp = partition.topicPartition();
+        if (state.leader() == brokerId || state.leader() < 0) {
+            fetchers.unfollow(tp);
+        } else if (leadershipChanged || fetchers.leaderOf(tp).filter(l -> l == state.leader()).isEmpty()) {
+            fetchers.follow(partition, state.leader(), state.leaderEpoch());
+        }
+    }
+
+    /** A leader's ISR change, written only if the state is still the one the leader acted on. */
+    private CompletableFuture<Partition.ReplicaState> writeIsr(Partition partition, Partition.ReplicaState expected,
+                                                               List<Integer> isr, Executor executor) {
+        TopicPartition tp = partition.topicPartition();
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                PartitionState written = metadata.setPartitionState(tp, new PartitionState(expected.leader(),
+                        expected.leaderEpoch(), isr, expected.controllerEpoch(), expected.zkVersion()));
+                LOG.log(Level.INFO, "Broker {0}: ISR of {1} is now {2} (was {3})", brokerId, tp, isr, expected.isr());
+                return toReplicaState(written, expected.replicas());
+            } catch (StalePartitionStateException e) {
+                // The controller (or an earlier write of ours) moved the state on; its event will arrive.
+                return null;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Broker " + brokerId + " could not write the ISR of " + tp, e);
+                return null;
+            }
+        }, executor);
+    }
+
+    /** Drops lagging followers from the ISRs this broker leads; run every half lag period. */
+    public void shrinkIsrs(long replicaLagTimeMaxMs) {
+        for (Partition p : partitions.values()) {
+            if (p.isLeader()) {
+                p.maybeShrinkIsr(replicaLagTimeMaxMs);
+            }
+        }
+    }
+
+    /** Partitions led here with replicas outside the ISR. */
+    public long underReplicatedCount() {
+        return partitions.values().stream().filter(Partition::underReplicated).count();
+    }
+
+    @Override
+    public void onPartitionStateChanged(TopicPartition tp) {
+        synchronized (metadataLock) {
+            Partition partition = partitions.get(tp);
+            if (partition == null) {
+                return;
+            }
+            Optional<PartitionState> published = metadata.partitionState(tp);
+            if (published.isEmpty()) {
+                return;
+            }
+            followOrLead(partition, partition.updateState(toReplicaState(published.get(), partition.state().replicas())));
+        }
     }
 
     private boolean isLocalReplica(TopicMetadata topic, int partition) {

@@ -11,7 +11,9 @@ package io.tributary.config;
  * @param topics         defaults for new topics
  * @param kafka          the Kafka protocol listener
  * @param groups         the group coordinator
+ * @param replication    replication between brokers
  */
 public record BrokerConfig(int brokerId, String advertisedHost, int httpPort, ZooKeeperConfig zooKeeper, StorageConfig storage,
-                           TopicDefaults topics, KafkaListenerConfig kafka, GroupConfig groups) {
+                           TopicDefaults topics, KafkaListenerConfig kafka, GroupConfig groups,
+                           ReplicationConfig replication) {
 }

@@ -94,8 +94,24 @@ public final class BrokerConfigLoader {
                 intValue("group.initial.rebalance.delay.ms", 3_000, 0, Integer.MAX_VALUE),
                 intValue("offset.metadata.max.bytes", 4_096, 0, Integer.MAX_VALUE));
 
+        int socketTimeout = intValue("replica.socket.timeout.ms", 30_000, 1, Integer.MAX_VALUE);
+        int fetchWait = intValue("replica.fetch.wait.max.ms", 500, 0, Integer.MAX_VALUE);
+        if (socketTimeout < fetchWait) {
+            throw new InvalidBrokerConfigException("replica.socket.timeout.ms", Integer.toString(socketTimeout),
+                    "must be at least replica.fetch.wait.max.ms (" + fetchWait + ")");
+        }
+        ReplicationConfig replication = new ReplicationConfig(
+                intValue("replica.lag.time.max.ms", 30_000, 1, Integer.MAX_VALUE),
+                fetchWait,
+                intValue("replica.fetch.min.bytes", 1, 1, Integer.MAX_VALUE),
+                intValue("replica.fetch.max.bytes", 1_048_576, 0, Integer.MAX_VALUE),
+                intValue("replica.fetch.response.max.bytes", 10_485_760, 0, Integer.MAX_VALUE),
+                intValue("replica.fetch.backoff.ms", 1_000, 0, Integer.MAX_VALUE),
+                socketTimeout,
+                bool("unclean.leader.election.enable", false));
+
         return new BrokerConfig(brokerId, advertisedHost, httpPort, zooKeeper, storage, topics,
-                kafkaListener(advertisedHost), groups);
+                kafkaListener(advertisedHost), groups, replication);
     }
 
     private KafkaListenerConfig kafkaListener(String advertisedHost) {

@@ -105,6 +105,14 @@ public final class ClusterMetadataStore implements AutoCloseable {
 
         default void onTopicDeleted(String name) {
         }
+
+        /** The partition's state znode (leader, epoch, ISR) changed; read it with {@link #partitionState}. */
+        default void onPartitionStateChanged(TopicPartition tp) {
+        }
+
+        /** A broker registered, re-registered or went away. */
+        default void onBrokersChanged(List<BrokerInfo> liveBrokers) {
+        }
     }
 
     private enum State { LATENT, STARTED, CLOSED }
@@ -665,6 +673,49 @@ public final class ClusterMetadataStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes a partition's state as the controller: in one transaction with a check that
+     * {@code /controller_epoch} is still at {@code controllerEpochZkVersion}, so a controller that
+     * has been replaced cannot overwrite what its successor decided.
+     *
+     * @return the state as written, carrying the znode's new version
+     * @throws ControllerMovedException     if another controller has been elected since
+     * @throws StalePartitionStateException if the state znode moved on since it was read
+     */
+    public PartitionState setPartitionStateAsController(TopicPartition tp, PartitionState state, int controllerEpochZkVersion) {
+        ensureStarted();
+        String path = ZkPaths.partitionState(tp);
+        byte[] data = json.partitionState(state);
+        try {
+            List<CuratorOp> ops = List.of(
+                    client.transactionOp().check().withVersion(controllerEpochZkVersion).forPath(ZkPaths.CONTROLLER_EPOCH),
+                    client.transactionOp().setData().withVersion(state.zkVersion()).forPath(path, data));
+            try {
+                client.transaction().forOperations(ops);
+            } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+                Stat epochStat = client.checkExists().forPath(ZkPaths.CONTROLLER_EPOCH);
+                if (epochStat == null || epochStat.getVersion() != controllerEpochZkVersion) {
+                    throw new ControllerMovedException("The controller epoch moved on (znode version "
+                            + (epochStat == null ? "none" : epochStat.getVersion()) + ", expected "
+                            + controllerEpochZkVersion + ")");
+                }
+                if (e instanceof KeeperException.NoNodeException) {
+                    throw new UnknownTopicOrPartitionException("Partition " + tp + " does not exist.");
+                }
+                throw new StalePartitionStateException(tp, state.zkVersion());
+            }
+            Stat stat = new Stat();
+            byte[] written = client.getData().storingStatIn(stat).forPath(path);
+            PartitionState result = json.parsePartitionState(written, stat.getVersion());
+            Versioned.apply(partitionStates, tp, result, stat);
+            return result;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw zkFailure("write the state of " + tp + " as controller", e);
+        }
+    }
+
     // ---------------------------------------------------------------- cache events (viewThread)
 
     private void onBrokerEvent(CuratorCacheListener.Type type, ChildData oldData, ChildData data) {
@@ -679,6 +730,8 @@ public final class ClusterMetadataStore implements AutoCloseable {
                     LOG.log(Level.WARNING, "Ignoring unreadable registration at " + node.getPath(), e);
                 }
             }
+            List<BrokerInfo> live = liveBrokers();
+            fire(l -> l.onBrokersChanged(live));
         });
     }
 
@@ -701,6 +754,7 @@ public final class ClusterMetadataStore implements AutoCloseable {
                     LOG.log(Level.WARNING, "Ignoring unreadable partition state at " + path, e);
                 }
             }
+            fire(l -> l.onPartitionStateChanged(tp));
         });
     }
 

@@ -22,6 +22,8 @@ public final class ZkPaths {
     public static final String CLUSTER_ID = "/cluster/id";
     public static final String CONTROLLER = "/controller";
     public static final String CONTROLLER_EPOCH = "/controller_epoch";
+    /** Where brokers run for controller (a Curator LeaderLatch); {@link #CONTROLLER} names the winner as Kafka does. */
+    public static final String CONTROLLER_ELECTION = "/tributary/controller_election";
     public static final String ADMIN = "/admin";
     public static final String DELETE_TOPICS = "/admin/delete_topics";
     /** Kafka's producer id block allocation: the last block handed out, cluster-wide. */

@@ -46,6 +46,10 @@ public class BrokerReadyCheck implements HealthCheck {
         b.withData("state", state.name());
         if (state != Broker.State.RUNNING) {
             problems.add("broker is " + state.name().toLowerCase(java.util.Locale.ROOT));
+        } else {
+            // Informational: a follower catching up is normal and must not take the broker out of service.
+            b.withData("controller", broker.controller().map(c -> c.isActive()).orElse(false));
+            b.withData("under.replicated.partitions", broker.replicas().underReplicatedCount());
         }
         Optional<ZooKeeperSession> session = broker.zooKeeperSession();
         b.withData("zookeeper", session.map(ZooKeeperSession::describe).orElse("not connected"));

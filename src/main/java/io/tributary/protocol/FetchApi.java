@@ -72,11 +72,12 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
                 targets.add(new Target(t.topic(), version >= 13 ? t.topicId() : Uuid.ZERO_UUID, p));
             }
         }
-        Read first = read(targets, req.maxBytes(), version);
+        int replicaId = ((FetchRequest) request).replicaId();
+        Read first = read(targets, req.maxBytes(), version, replicaId);
         if (req.maxWaitMs() <= 0 || first.bytes >= req.minBytes() || first.anyError || targets.isEmpty()) {
             return ctx.respondNow(first.response);
         }
-        DelayedFetch delayed = new DelayedFetch(ctx, targets, req.maxBytes(), req.minBytes());
+        DelayedFetch delayed = new DelayedFetch(ctx, targets, req.maxBytes(), req.minBytes(), replicaId);
         delayed.start(req.maxWaitMs());
         return delayed.result;
     }
@@ -89,7 +90,11 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
     private record Read(FetchResponseData response, int bytes, boolean anyError, List<Partition> partitions) {
     }
 
-    private Read read(List<Target> targets, int maxBytes, short version) {
+    /**
+     * Reads every target. A follower ({@code replicaId >= 0}) reads up to the log end and its fetch
+     * offset tells the leader what it holds; a consumer reads committed records from the leader only.
+     */
+    private Read read(List<Target> targets, int maxBytes, short version, int replicaId) {
         FetchResponseData out = new FetchResponseData().setSessionId(0).setErrorCode(Errors.NONE.code());
         int budget = Math.max(0, maxBytes);
         int total = 0;
@@ -113,11 +118,14 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
                 Partition partition = broker.replicas().partitionOrThrow(new TopicPartition(name, p.partition()));
                 partitions.add(partition);
                 int limit = Math.min(Math.max(0, p.partitionMaxBytes()), budget);
-                LogReadInfo info = partition.readCommitted(p.fetchOffset(), limit, total == 0);
+                LogReadInfo info = replicaId >= 0
+                        ? partition.fetchForFollower(replicaId, p.fetchOffset(), limit, p.currentLeaderEpoch())
+                        : partition.readAsLeader(p.fetchOffset(), limit, total == 0, p.currentLeaderEpoch());
                 int size = info.records().sizeInBytes();
                 total += size;
                 budget = Math.max(0, budget - size);
-                data.setHighWatermark(info.highWatermark())
+                // A follower's fetch may just have advanced the high watermark; tell it the newest.
+                data.setHighWatermark(replicaId >= 0 ? partition.log().highWatermark() : info.highWatermark())
                         .setLastStableOffset(info.highWatermark())
                         .setLogStartOffset(version >= 5 ? info.logStartOffset() : -1)
                         .setRecords(info.records());
@@ -151,10 +159,22 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
 
     @Override
     public void onHighWatermark(PartitionLog log, long highWatermark) {
+        wake(log, false);
+    }
+
+    /** Followers read up to the log end, so an append is news to them before it is committed. */
+    @Override
+    public void onAppend(PartitionLog log, PartitionLog.LogAppendInfo info) {
+        wake(log, true);
+    }
+
+    private void wake(PartitionLog log, boolean followers) {
         Set<DelayedFetch> fetches = waiting.get(log.topicPartition());
         if (fetches != null) {
             for (DelayedFetch f : fetches) {
-                f.wake();
+                if ((f.replicaId >= 0) == followers) {
+                    f.wake();
+                }
             }
         }
     }
@@ -165,6 +185,7 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
         final List<Target> targets;
         final int maxBytes;
         final int minBytes;
+        final int replicaId;
         final CompletableFuture<RequestHandler.Response> result = new CompletableFuture<>();
         final AtomicBoolean done = new AtomicBoolean();
         /** Coalesces wake-ups: at most one re-read is queued at a time. */
@@ -172,11 +193,12 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
         final List<TopicPartition> registered = new ArrayList<>();
         volatile ScheduledFuture<?> timer;
 
-        DelayedFetch(KafkaApis.RequestContext ctx, List<Target> targets, int maxBytes, int minBytes) {
+        DelayedFetch(KafkaApis.RequestContext ctx, List<Target> targets, int maxBytes, int minBytes, int replicaId) {
             this.ctx = ctx;
             this.targets = targets;
             this.maxBytes = maxBytes;
             this.minBytes = minBytes;
+            this.replicaId = replicaId;
         }
 
         void start(int maxWaitMs) {
@@ -227,7 +249,7 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
             if (done.get()) {
                 return;
             }
-            Read read = read(targets, maxBytes, ctx.version());
+            Read read = read(targets, maxBytes, ctx.version(), replicaId);
             if (read.bytes >= minBytes || read.anyError) {
                 complete(read);
             }
@@ -236,7 +258,7 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
         void finish(boolean expired) {
             if (!done.get()) {
                 try {
-                    complete(read(targets, maxBytes, ctx.version()));
+                    complete(read(targets, maxBytes, ctx.version(), replicaId));
                 } catch (RuntimeException e) {
                     if (done.compareAndSet(false, true)) {
                         unregister();

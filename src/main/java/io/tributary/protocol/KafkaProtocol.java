@@ -22,6 +22,7 @@ public final class KafkaProtocol {
                 .register(ApiKeys.PRODUCE, 3, 13, new ProduceApi(broker))
                 .register(ApiKeys.FETCH, 4, 18, fetch)
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsApi(broker))
+                .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetsForLeaderEpochApi(broker))
                 .register(ApiKeys.CREATE_TOPICS, 2, 7, admin::createTopics)
                 .register(ApiKeys.DELETE_TOPICS, 1, 6, admin::deleteTopics)
                 .register(ApiKeys.CREATE_PARTITIONS, 0, 3, admin::createPartitions)

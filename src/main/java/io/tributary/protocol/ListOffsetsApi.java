@@ -55,6 +55,8 @@ final class ListOffsetsApi implements KafkaApis.ApiHandler {
                 .setPartitionIndex(p.partitionIndex()).setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1);
         try {
             Partition partition = broker.replicas().partitionOrThrow(new TopicPartition(topic, p.partitionIndex()));
+            // A follower's high watermark lags the leader's: only the leader answers.
+            partition.ensureLeader(p.currentLeaderEpoch());
             PartitionLog log = partition.log();
             int epoch = partition.state().leaderEpoch();
             long ts = p.timestamp();

@@ -15,8 +15,13 @@ import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Produce: appends each partition's record batches to its log as they arrived (the log validates
@@ -24,9 +29,12 @@ import java.util.concurrent.CompletionStage;
  * {@code compression.type} asks for another codec. Partitions succeed or fail independently; a
  * partition's batches are all appended or none is.
  *
- * <p>acks: 1 and -1 (all) are answered after the append; with one replica the in-sync set is the
- * leader, so "all" is reached by the append itself. acks=0 gets no answer; if a partition failed,
- * the connection is closed instead, as in Kafka, so the client notices and refreshes its metadata.
+ * <p>acks: 1 is answered after the leader's append. -1 (all) needs at least
+ * {@code min.insync.replicas} in-sync replicas to append at all (NOT_ENOUGH_REPLICAS otherwise) and
+ * is answered once every in-sync replica holds the records (the high watermark passed them), or with
+ * REQUEST_TIMED_OUT after the request's timeout; with one replica the append itself is enough.
+ * acks=0 gets no answer; if a partition failed, the connection is closed instead, as in Kafka, so
+ * the client notices and refreshes its metadata.
  *
  * <p>Thread-safe.
  */
@@ -52,13 +60,14 @@ final class ProduceApi implements KafkaApis.ApiHandler {
                     "Tributary does not support transactions yet"));
         }
         ProduceResponseData out = new ProduceResponseData();
+        List<Waiting> waiting = new ArrayList<>();
         boolean anyError = false;
         for (ProduceRequestData.TopicProduceData t : req.topicData()) {
             ProduceResponseData.TopicProduceResponse topic = new ProduceResponseData.TopicProduceResponse()
                     .setName(t.name()).setTopicId(t.topicId());
             out.responses().add(topic);
             for (ProduceRequestData.PartitionProduceData p : t.partitionData()) {
-                ProduceResponseData.PartitionProduceResponse result = append(t.name(), t.topicId(), p);
+                ProduceResponseData.PartitionProduceResponse result = append(t.name(), t.topicId(), p, acks, waiting);
                 if (ctx.version() < 5) {
                     result.setLogStartOffset(-1);
                 }
@@ -74,11 +83,53 @@ final class ProduceApi implements KafkaApis.ApiHandler {
                     ? RequestHandler.Response.close("an acks=0 produce request failed")
                     : RequestHandler.Response.NONE);
         }
-        return ctx.respondNow(out);
+        if (waiting.isEmpty()) {
+            return ctx.respondNow(out);
+        }
+        return awaitReplication(ctx, out, waiting, req.timeoutMs());
+    }
+
+    /** An acks=all partition whose records are not yet on every in-sync replica. */
+    private record Waiting(Partition partition, CompletableFuture<Errors> replicated,
+                           ProduceResponseData.PartitionProduceResponse result) {
+    }
+
+    private CompletionStage<RequestHandler.Response> awaitReplication(KafkaApis.RequestContext ctx,
+            ProduceResponseData out, List<Waiting> waiting, int timeoutMs) {
+        CompletableFuture<?>[] all = waiting.stream().map(Waiting::replicated).toArray(CompletableFuture[]::new);
+        CompletableFuture<RequestHandler.Response> answer = new CompletableFuture<>();
+        ScheduledFuture<?> timer;
+        try {
+            timer = broker.scheduler().schedule(() -> {
+                for (Waiting w : waiting) {
+                    if (w.replicated().complete(Errors.REQUEST_TIMED_OUT)) {
+                        w.partition().forget(w.replicated());
+                    }
+                }
+            }, Math.max(0, timeoutMs), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            waiting.forEach(w -> w.replicated().complete(Errors.REQUEST_TIMED_OUT));
+            timer = null;
+        }
+        ScheduledFuture<?> cancel = timer;
+        CompletableFuture.allOf(all).whenComplete((ignored, error) -> {
+            if (cancel != null) {
+                cancel.cancel(false);
+            }
+            for (Waiting w : waiting) {
+                Errors e = w.replicated().getNow(Errors.REQUEST_TIMED_OUT);
+                if (e != Errors.NONE) {
+                    w.result().setErrorCode(e.code()).setErrorMessage(ctx.version() >= 8 ? e.message() : null);
+                }
+            }
+            answer.complete(ctx.respond(out));
+        });
+        return answer;
     }
 
     private ProduceResponseData.PartitionProduceResponse append(String name, Uuid topicId,
-                                                                ProduceRequestData.PartitionProduceData p) {
+                                                                ProduceRequestData.PartitionProduceData p, short acks,
+                                                                List<Waiting> waiting) {
         ProduceResponseData.PartitionProduceResponse result = new ProduceResponseData.PartitionProduceResponse()
                 .setIndex(p.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
         try {
@@ -93,10 +144,17 @@ final class ProduceApi implements KafkaApis.ApiHandler {
             }
             MemoryRecords stored = ProducedBatches.withTopicCompression(records,
                     partition.log().config().compressionType());
-            LogAppendInfo info = partition.appendAsLeader(stored);
-            return result.setBaseOffset(info.firstOffset())
+            LogAppendInfo info = partition.appendAsLeader(stored, acks);
+            result.setBaseOffset(info.firstOffset())
                     .setLogAppendTimeMs(info.logAppendTimeMs())
                     .setLogStartOffset(info.logStartOffset());
+            if (acks == -1) {
+                CompletableFuture<Errors> replicated = partition.awaitReplication(info.lastOffset() + 1);
+                if (!replicated.isDone() || replicated.getNow(Errors.NONE) != Errors.NONE) {
+                    waiting.add(new Waiting(partition, replicated, result));
+                }
+            }
+            return result;
         } catch (ApiException e) {
             Errors error = Errors.forException(e);
             return result.setErrorCode(error.code()).setErrorMessage(e.getMessage());

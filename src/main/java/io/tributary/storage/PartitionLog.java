@@ -103,6 +103,8 @@ public final class PartitionLog implements AutoCloseable {
     static final String CLEANED_FILE = "cleaned-up-to";
     /** Idempotent producers' sequence state; guarded by appendLock. */
     private final ProducerStateManager producerState = new ProducerStateManager();
+    /** Where each leader epoch starts; set once at load, before the log is shared. */
+    private LeaderEpochCache leaderEpochs;
 
     private PartitionLog(TopicPartition tp, Path dir, LogConfig config, Clock clock, FileIo fileIo,
             LogDirFailureChannel failures) {
@@ -149,6 +151,7 @@ public final class PartitionLog implements AutoCloseable {
         long now = clock.millis();
         cleanedUpTo = readCleanedUpTo();
         completeInterruptedCleaning();
+        leaderEpochs = LeaderEpochCache.load(dir, fileIo);
         TreeSet<Long> bases = new TreeSet<>();
         List<Path> indexFiles = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
@@ -250,6 +253,9 @@ public final class PartitionLog implements AutoCloseable {
             fileIo.fsyncDirectory(dir);
         }
         recoveryPoint = end.offset();
+        // Recovery may have cut batches the checkpoint still counts; the scan below adds epochs the
+        // checkpoint missed (a crash between an epoch's first append and the checkpoint write).
+        leaderEpochs.truncateFromEnd(end.offset());
         rebuildProducerState();
     }
 
@@ -269,6 +275,7 @@ public final class PartitionLog implements AutoCloseable {
                 continue;
             }
             for (RecordBatch batch : segment.records().batches()) {
+                leaderEpochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
                 if (batch.hasProducerId()) {
                     producerState.update(batch, Math.max(batch.maxTimestamp(), writtenBy));
                 }
@@ -519,6 +526,7 @@ public final class PartitionLog implements AutoCloseable {
                 next += delta + 1;
             }
             LogSegment segment = maybeRoll(records.sizeInBytes(), next - 1, now, cfg);
+            leaderEpochs.assign(leaderEpoch, first);
             segment.append(records);
             end = new LogEnd(segment.nextOffset(), segment, segment.size());
             for (MutableRecordBatch batch : records.batches()) {
@@ -541,6 +549,137 @@ public final class PartitionLog implements AutoCloseable {
             l.onAppend(this, info);
         }
         return info;
+    }
+
+    /**
+     * Appends batches fetched from the partition's leader exactly as the leader stored them: same
+     * offsets, same leader epochs, same timestamps. Only whole batches are appended (a fetch may end
+     * in a partial one); the first must start at this log's end offset.
+     *
+     * @return what was appended, or an empty info if {@code records} held no whole batch
+     * @throws CorruptRecordException  a bad CRC
+     * @throws InvalidRecordException  a gap or overlap with the log end, or offsets going backwards
+     * @throws KafkaStorageException   an I/O failure (the log dir is then offline)
+     */
+    public LogAppendInfo appendAsFollower(MemoryRecords records) {
+        failures.ensureOnline(logDir);
+        int wholeBytes = 0;
+        int recordCount = 0;
+        long expected = -1;
+        for (MutableRecordBatch batch : records.batches()) {
+            batch.ensureValid();
+            if (expected >= 0 && batch.baseOffset() != expected) {
+                throw new InvalidRecordException("Fetched batches of " + topicPartition + " are not contiguous: "
+                        + batch.baseOffset() + " after " + (expected - 1));
+            }
+            expected = batch.lastOffset() + 1;
+            Integer n = batch.countOrNull();
+            recordCount += n == null ? 0 : n;
+            wholeBytes += batch.sizeInBytes();
+        }
+        if (wholeBytes == 0) {
+            long e = end.offset();
+            return new LogAppendInfo(e, e - 1, RecordBatch.NO_TIMESTAMP, RecordBatch.NO_TIMESTAMP, logStartOffset, 0, 0);
+        }
+        MemoryRecords whole = wholeBytes == records.sizeInBytes() ? records
+                : MemoryRecords.readableRecords(sliceOf(records, wholeBytes));
+        LogAppendInfo info;
+        appendLock.lock();
+        try {
+            ensureOpen();
+            long now = clock.millis();
+            long first = whole.batches().iterator().next().baseOffset();
+            if (first != end.offset()) {
+                throw new InvalidRecordException("Fetched batch of " + topicPartition + " starts at offset " + first
+                        + " but the log ends at " + end.offset());
+            }
+            long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+            for (MutableRecordBatch batch : whole.batches()) {
+                maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
+            }
+            LogSegment segment = maybeRoll(wholeBytes, expected - 1, now, config);
+            for (MutableRecordBatch batch : whole.batches()) {
+                leaderEpochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+            }
+            segment.append(whole);
+            end = new LogEnd(segment.nextOffset(), segment, segment.size());
+            for (MutableRecordBatch batch : whole.batches()) {
+                if (batch.hasProducerId()) {
+                    producerState.update(batch, now);
+                }
+            }
+            unflushedMessages += recordCount;
+            if (unflushedMessages >= config.flushIntervalMessages()) {
+                flushLocked();
+            }
+            info = new LogAppendInfo(first, expected - 1, RecordBatch.NO_TIMESTAMP, maxTimestamp, logStartOffset,
+                    recordCount, wholeBytes);
+        } catch (IOException e) {
+            throw failures.maybeAddOfflineLogDir(logDir, "Error appending to " + topicPartition, e);
+        } catch (UncheckedIOException e) {
+            throw failures.maybeAddOfflineLogDir(logDir, "Error appending to " + topicPartition, e.getCause());
+        } finally {
+            appendLock.unlock();
+        }
+        for (Listener l : listeners) {
+            l.onAppend(this, info);
+        }
+        return info;
+    }
+
+    private static java.nio.ByteBuffer sliceOf(MemoryRecords records, int bytes) {
+        java.nio.ByteBuffer buf = records.buffer().duplicate();
+        buf.limit(buf.position() + bytes);
+        return buf.slice();
+    }
+
+    /**
+     * Records that a new leader epoch starts at the log end offset, as a replica does when it becomes
+     * the partition's leader, so followers asking where the previous epoch ended get this offset.
+     */
+    public void assignEpochStartOffset(int leaderEpoch) {
+        appendLock.lock();
+        try {
+            ensureOpen();
+            leaderEpochs.assign(leaderEpoch, end.offset());
+        } catch (UncheckedIOException e) {
+            throw failures.maybeAddOfflineLogDir(logDir, "Error writing the leader epochs of " + topicPartition, e.getCause());
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** The latest leader epoch that wrote (or will write) to this log, or -1. */
+    public int latestEpoch() {
+        return leaderEpochs.latestEpoch();
+    }
+
+    /** Where the given leader epoch ends in this log (Kafka's OffsetsForLeaderEpoch answer). */
+    public LeaderEpochCache.EpochEndOffset endOffsetForEpoch(int leaderEpoch) {
+        return leaderEpochs.endOffsetFor(leaderEpoch, end.offset());
+    }
+
+    /** Leader epochs and their start offsets, for tests and tools. */
+    public Map<Integer, Long> leaderEpochs() {
+        return leaderEpochs.entries();
+    }
+
+    /**
+     * Empties the log and restarts it at {@code offset}, as a follower does when its leader no
+     * longer holds anything it has (the leader's log start moved past this log's end).
+     */
+    public void truncateFullyAndStartAt(long offset) {
+        appendLock.lock();
+        try {
+            ensureOpen();
+            truncateFullyAndStartAt(offset, clock.millis(), config);
+        } catch (IOException e) {
+            throw failures.maybeAddOfflineLogDir(logDir, "Error truncating " + topicPartition, e);
+        } catch (UncheckedIOException e) {
+            throw failures.maybeAddOfflineLogDir(logDir, "Error truncating " + topicPartition, e.getCause());
+        } finally {
+            appendLock.unlock();
+        }
     }
 
     /** Checks every batch before anything is written; returns the number of records. */
@@ -996,6 +1135,7 @@ public final class PartitionLog implements AutoCloseable {
             dropped += last.truncateTo(offset);
             last.makeActive(cfg.segmentIndexBytes());
             end = new LogEnd(last.nextOffset(), last, last.size());
+            leaderEpochs.truncateFromEnd(end.offset());
             recoveryPoint = Math.min(recoveryPoint, end.offset());
             synchronized (highWatermarkLock) {
                 highWatermark = Math.min(highWatermark, end.offset());
@@ -1027,6 +1167,7 @@ public final class PartitionLog implements AutoCloseable {
             highWatermark = offset;
         }
         LOG.log(System.Logger.Level.INFO, "Truncated " + dir + " fully; it now starts at offset " + offset);
+        leaderEpochs.clear();
         producerState.clear();
     }
 

@@ -42,6 +42,8 @@ public final class LibertyServer implements AutoCloseable {
     private final App app;
     private final Map<String, String> properties = new LinkedHashMap<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
+    /** Replaces the project's jvm.options when set (e.g. small heaps for a several-broker test). */
+    private java.util.List<String> jvmOptions;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private int httpPort;
@@ -95,7 +97,12 @@ public final class LibertyServer implements AutoCloseable {
     }
 
     public void awaitReady() {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        awaitReady(START_TIMEOUT);
+    }
+
+    /** Waits for readiness up to {@code timeout} (several brokers starting at once on a small machine take longer). */
+    public void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("Liberty exited with " + process.exitValue() + " during start-up; see "
@@ -115,7 +122,7 @@ public final class LibertyServer implements AutoCloseable {
             }
             sleep(250);
         }
-        throw new IllegalStateException("Liberty was not ready within " + START_TIMEOUT + "; see " + root + "\n"
+        throw new IllegalStateException("Liberty was not ready within " + timeout + "; see " + root + "\n"
                 + tail(messagesLog(), 60));
     }
 
@@ -199,6 +206,12 @@ public final class LibertyServer implements AutoCloseable {
         return this;
     }
 
+    /** Uses these JVM options instead of the project's {@code liberty/jvm.options} from the next start on. */
+    public LibertyServer jvmOptions(java.util.List<String> options) {
+        this.jvmOptions = java.util.List.copyOf(options);
+        return this;
+    }
+
     /** Sets a broker property for the next start. */
     public void setProperty(String name, String value) {
         properties.put(name, value);
@@ -210,7 +223,9 @@ public final class LibertyServer implements AutoCloseable {
         Files.copy(Path.of(required("tributary.it.serverXml")), serverDir.resolve("server.xml"),
                 StandardCopyOption.REPLACE_EXISTING);
         Path configDir = Path.of(required("tributary.it.configDir"));
-        if (Files.exists(configDir.resolve("jvm.options"))) {
+        if (jvmOptions != null) {
+            Files.writeString(serverDir.resolve("jvm.options"), String.join("\n", jvmOptions) + "\n");
+        } else if (Files.exists(configDir.resolve("jvm.options"))) {
             Files.copy(configDir.resolve("jvm.options"), serverDir.resolve("jvm.options"), StandardCopyOption.REPLACE_EXISTING);
         }
         StringBuilder env = new StringBuilder();

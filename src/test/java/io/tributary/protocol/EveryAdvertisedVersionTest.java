@@ -179,6 +179,15 @@ class EveryAdvertisedVersionTest {
             case LIST_OFFSETS -> new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(
                     new ListOffsetsRequestData.ListOffsetsTopic().setName("t").setPartitions(List.of(
                             new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)))));
+            case OFFSET_FOR_LEADER_EPOCH -> {
+                var topicsToAsk = new org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+                topicsToAsk.add(new org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic()
+                        .setTopic("t").setPartitions(List.of(
+                                new org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition()
+                                        .setPartition(0).setCurrentLeaderEpoch(v >= 2 ? 0 : -1).setLeaderEpoch(0))));
+                yield new org.apache.kafka.common.message.OffsetForLeaderEpochRequestData().setReplicaId(-1)
+                        .setTopics(topicsToAsk);
+            }
             case CREATE_TOPICS -> new CreateTopicsRequestData().setTimeoutMs(5_000).setTopics(
                     new CreateTopicsRequestData.CreatableTopicCollection(List.of(new CreateTopicsRequestData.CreatableTopic()
                             .setName("created-" + unique).setNumPartitions(1).setReplicationFactor((short) 1)).iterator()));
