@@ -111,7 +111,7 @@ public final class ConsumerInstance {
         }
     };
 
-    /** Guards everything below but {@code lastActivityNanos}. */
+    /** Guards everything below (the volatile fields are also read without it). */
     private final Object stateLock = new Object();
     private Mode mode = Mode.NONE;
     private ManagedMember member;
@@ -119,7 +119,8 @@ public final class ConsumerInstance {
     private Set<TopicPartition> owned = Set.of();
     private final Map<TopicPartition, Long> positions = new HashMap<>();
     private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
-    private Poll waiting;
+    /** Volatile too: wake-ups read it on appending threads without the lock. */
+    private volatile Poll waiting;
     /** Why the group membership ended, told to the client once. */
     private String failure;
     private int rotation;
