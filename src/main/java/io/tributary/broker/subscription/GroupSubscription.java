@@ -397,8 +397,9 @@ public final class GroupSubscription {
     }
 
     /**
-     * Leaves the group at once: stops following its partitions and, with auto commit, commits what
-     * was acknowledged first. The stage completes when the member is out of the group. Idempotent.
+     * Leaves the group at once: stops following its partitions, with auto commit commits what was
+     * acknowledged, and queues the {@code revoked} notice, as on a rebalance. The stage completes
+     * when the member is out of the group. Idempotent.
      */
     public CompletionStage<Void> leave() {
         return end(ManagedMember.Departure.LEAVE);
@@ -423,17 +424,18 @@ public final class GroupSubscription {
             timers.forEach(t -> t.cancel(false));
             timers.clear();
             leaving = member;
-            if (leaving != null) {
-                if (settings.autoCommit()) {
-                    try {
-                        autoCommitLocked(owned);
-                    } catch (RuntimeException e) {
-                        LOG.log(Level.WARNING, "Final commit for group " + settings.group() + " failed", e);
-                    }
+            try {
+                if (leaving != null && departure == ManagedMember.Departure.LEAVE && !owned.isEmpty()) {
+                    // The subscriber hears that it gave its partitions up, as on any other revocation.
+                    revokeLocked(owned);
+                } else if (leaving != null && settings.autoCommit()) {
+                    autoCommitLocked(owned);
                 }
-                if (departure == ManagedMember.Departure.EXPIRE && !leaving.memberId().isEmpty()) {
-                    coordinator.heartbeat(settings.group(), leaving.memberId(), null, leaving.generationId());
-                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Final commit for group " + settings.group() + " failed", e);
+            }
+            if (leaving != null && departure == ManagedMember.Departure.EXPIRE && !leaving.memberId().isEmpty()) {
+                coordinator.heartbeat(settings.group(), leaving.memberId(), null, leaving.generationId());
             }
             session.unsubscribe(owned, null);
             owned = Set.of();
