@@ -118,6 +118,15 @@ class WebSocketGroupsIT {
         }
     }
 
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     private static String tp(JsonObject o) {
         return o.getString("topic") + "-" + o.getInt("partition");
     }
@@ -328,10 +337,13 @@ class WebSocketGroupsIT {
         try {
             pumpUntil(both, Duration.ofSeconds(60), "the two share the topic", () -> disjointCover(both, 2));
             Set<String> ofB = Set.copyOf(b.owned);
-            // b's network goes quiet: nothing reaches the broker from it, not even pongs.
+            // b's network goes quiet: nothing reaches the broker from it, not even pongs. The broker last
+            // hears from b at or after silentAt (the credit frame, or a pong just after it).
             a.marked = true;
-            network.freeze();
             long silentAt = System.nanoTime();
+            b.ws.credit(1);
+            sleep(100);
+            network.freeze();
             pumpUntil(List.of(a), Duration.ofSeconds(60), "a took b's partition", () -> a.owned.size() == 2);
             for (String tp : ofB) {
                 long movedAfterMs = TimeUnit.NANOSECONDS.toMillis(a.assignedAfterMark.get(tp) - silentAt);
