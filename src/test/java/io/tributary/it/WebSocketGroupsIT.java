@@ -363,6 +363,25 @@ class WebSocketGroupsIT {
     }
 
     @Test
+    void aPatternSubscriptionFollowsTopicsAsTheyAreCreatedAndDeleted() {
+        createTopic("pat-a", 1);
+        produce("pat-a", 1, 0, 3);
+        try (Member m = new Member("m", "{\"type\":\"subscribe\",\"id\":\"g1\",\"group\":\"patterned\","
+                + "\"topic_pattern\":\"pat-.*\",\"auto.offset.reset\":\"earliest\"}", false)) {
+            pumpUntil(List.of(m), WAIT, "pat-a is read", () -> distinctRead(List.of(m)).size() == 3);
+            createTopic("pat-b", 1);
+            produce("pat-b", 1, 0, 2);
+            pumpUntil(List.of(m), WAIT, "the new topic is assigned and read",
+                    () -> m.owned.equals(Set.of("pat-a-0", "pat-b-0")) && distinctRead(List.of(m)).size() == 5);
+            assertEquals(204, http.delete("/v3/clusters/" + http.clusterId() + "/topics/pat-a").status());
+            pumpUntil(List.of(m), WAIT, "the deleted topic is revoked", () -> m.owned.equals(Set.of("pat-b-0")));
+            produce("pat-b", 1, 2, 1);
+            pumpUntil(List.of(m), WAIT, "the session goes on", () -> distinctRead(List.of(m)).size() == 6);
+            assertFalse(m.ws.isClosed());
+        }
+    }
+
+    @Test
     void twoGroupsEachReadEveryRecord() {
         createTopic("shared", 3);
         produce("shared", 3, 0, 30);

@@ -398,7 +398,26 @@ final class StreamConnection implements Sink {
 
     @Override
     public void deliveryFailed(RuntimeException failure) {
+        if (group != null && dropDeletedPartitions()) {
+            // A group member's topic was deleted: the group reassigns without it; the session goes on.
+            return;
+        }
         fail(toWsException(failure, null));
+    }
+
+    /** Stops following partitions of topics that no longer exist; whether there were any. */
+    private boolean dropDeletedPartitions() {
+        List<TopicPartition> gone = new ArrayList<>();
+        for (TopicPartition tp : session.partitions()) {
+            if (broker.topics().describe(tp.topic()).isEmpty()) {
+                gone.add(tp);
+            }
+        }
+        if (gone.isEmpty()) {
+            return false;
+        }
+        session.unsubscribe(gone, null);
+        return true;
     }
 
     /** A close reason may carry at most 123 bytes of UTF-8. */
