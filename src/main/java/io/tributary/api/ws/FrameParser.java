@@ -19,6 +19,7 @@ import jakarta.json.JsonValue;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.StringReader;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -189,7 +190,7 @@ final class FrameParser {
 
     private static long wholeNumber(JsonObject o, String field, String where, long max) {
         if (!(o.get(field) instanceof JsonNumber n) || !n.isIntegral() || n.bigIntegerValue().signum() < 0
-                || n.bigIntegerValue().compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+                || n.bigIntegerValue().compareTo(BigInteger.valueOf(max)) > 0) {
             throw WsException.malformed(where + "." + field + " must be a whole number from 0 to " + max);
         }
         return n.longValue();
@@ -201,7 +202,7 @@ final class FrameParser {
             return defaultValue;
         }
         if (!(v instanceof JsonNumber n) || !n.isIntegral() || n.bigIntegerValue().signum() <= 0
-                || n.bigIntegerValue().compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+                || n.bigIntegerValue().compareTo(BigInteger.valueOf(max)) > 0) {
             throw WsException.malformed("'" + field + "' must be a whole number from 1 to " + max);
         }
         return n.longValue();

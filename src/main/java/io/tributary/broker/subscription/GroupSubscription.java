@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -517,7 +518,7 @@ public final class GroupSubscription {
                 generation = generationId;
                 try {
                     List<PartitionSubscription> subscriptions = startPositions(partitions);
-                    Set<TopicPartition> following = new java.util.HashSet<>();
+                    Set<TopicPartition> following = new HashSet<>();
                     subscriptions.forEach(s -> following.add(s.log().topicPartition()));
                     owned = Set.copyOf(following);
                     String memberId = self.memberId();
