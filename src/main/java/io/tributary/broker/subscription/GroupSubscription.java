@@ -49,9 +49,9 @@ import java.util.function.LongSupplier;
  * records but before asking for more gets them again: at-least-once.
  *
  * <p><b>Liveness.</b> The member heartbeats while the subscriber has been heard from (any frame,
- * or the pong to the pings sent every half heartbeat interval) within one heartbeat interval.
- * A silent subscriber thus leaves the group between one session timeout and one session timeout
- * plus a heartbeat interval after it was last heard; a heartbeat interval before the group may
+ * or the pong to the pings sent every half heartbeat interval) within one and a half heartbeat
+ * intervals. A silent subscriber thus leaves the group between one session timeout and one session
+ * timeout plus one and a half heartbeat intervals after it was last heard; a heartbeat interval before the group may
  * drop it, its partitions stop and it is told they are revoked, so no record reaches it once
  * another member may own them (heard again in time, it rejoins). One whose connection closes
  * without leaving is heartbeated once more at the close and leaves a session timeout after it.
@@ -172,7 +172,9 @@ public final class GroupSubscription {
         this.scheduler = scheduler;
         this.nanoTime = nanoTime;
         int heartbeatMs = memberSettings().heartbeatIntervalMs();
-        this.aliveWindowNanos = TimeUnit.MILLISECONDS.toNanos(heartbeatMs);
+        // Longer than the heartbeat interval, so the first heartbeat after the client was last heard is
+        // still sent despite scheduling delays, and the session timeout runs from after that moment.
+        this.aliveWindowNanos = TimeUnit.MILLISECONDS.toNanos(heartbeatMs * 3L / 2);
         this.fenceAfterNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(heartbeatMs, settings.sessionTimeoutMs() - heartbeatMs));
         this.lastHeardNanos = nanoTime.getAsLong();
     }
@@ -264,7 +266,7 @@ public final class GroupSubscription {
         notices.send(notices.revoked(settings.group(), generation, sorted(partitions)));
     }
 
-    /** Whether the subscriber was heard from within the last heartbeat interval. */
+    /** Whether the subscriber was heard from within the last one and a half heartbeat intervals. */
     public boolean alive() {
         return nanoTime.getAsLong() - lastHeardNanos < aliveWindowNanos;
     }
