@@ -57,7 +57,8 @@ import java.util.regex.Pattern;
  * resolves to other topics and, as leader, when a subscribed topic's partition count changes
  * ({@link #topicsChanged}).
  *
- * <p><b>Liveness</b> is the owner's: the member heartbeats until it is closed. Closing with
+ * <p><b>Liveness</b> is the owner's: the member heartbeats until it is closed, skipping
+ * heartbeats while {@link Listener#alive} says the owner is gone. Closing with
  * {@link Departure#LEAVE} leaves the group at once; {@link Departure#EXPIRE} only stops the
  * heartbeats, so the coordinator removes the member after its session timeout, as it would a
  * crashed Kafka consumer.
@@ -171,6 +172,16 @@ public final class ManagedMember {
 
         /** The member cannot be in the group; it is closed. */
         void onFailed(Errors error, String message);
+
+        /**
+         * Whether the member's owner is still there (a WebSocket client heard from recently). While
+         * it says no, the member skips its heartbeats, so the coordinator removes it a session
+         * timeout after the last one, as it would a Kafka consumer that went silent; once it says
+         * yes again, heartbeats resume. The default: always there.
+         */
+        default boolean alive() {
+            return true;
+        }
     }
 
     /** Settings of one member. */
@@ -183,7 +194,8 @@ public final class ManagedMember {
             assignors = List.copyOf(assignors);
         }
 
-        int heartbeatIntervalMs() {
+        /** How often the member heartbeats: a third of the session timeout, at most 3 s. */
+        public int heartbeatIntervalMs() {
             return Math.max(1, Math.min(3_000, sessionTimeoutMs / 3));
         }
     }
@@ -417,6 +429,17 @@ public final class ManagedMember {
 
     private void heartbeat() {
         if (phase != Phase.STABLE) {
+            return;
+        }
+        boolean alive;
+        try {
+            alive = listener.alive();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Liveness check failed", e);
+            alive = true;
+        }
+        if (!alive) {
+            scheduleHeartbeat();
             return;
         }
         Errors error = coordinator.heartbeat(settings.groupId(), memberId, null, generationId);

@@ -52,6 +52,11 @@ public final class WsClient implements AutoCloseable {
         return connect(server, "/ws/v1/stream");
     }
 
+    /** Connects to the stream API on another port of 127.0.0.1 (a proxy in front of the server). */
+    public static WsClient connect(int port) {
+        return new WsClient(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + port + "/ws/v1/stream"));
+    }
+
     public static WsClient connect(LibertyServer server, String path) {
         return new WsClient(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + server.httpPort() + path));
     }

@@ -5,6 +5,8 @@ import io.tributary.api.rest.RestException;
 import io.tributary.api.rest.V3RecordParser;
 import io.tributary.broker.RecordService.ProduceRequest;
 import io.tributary.broker.subscription.Framing;
+import io.tributary.broker.subscription.GroupSubscription;
+import io.tributary.group.ManagedMember;
 import io.tributary.broker.subscription.StartPosition;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -14,14 +16,18 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import org.apache.kafka.common.TopicPartition;
 
 import java.io.StringReader;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Parses client frames, telling malformed frames (not JSON, wrong fields: close 1007) apart from
@@ -40,11 +46,13 @@ final class FrameParser {
         JsonObject o = object(text);
         String type = string(o, "type").orElseThrow(() -> WsException.malformed("Every frame needs a string field 'type'"));
         return switch (type) {
-            case "subscribe" -> subscribe(o);
+            case "subscribe" -> o.containsKey("group") ? groupSubscribe(o) : subscribe(o);
             case "credit" -> credit(o);
             case "produce" -> produce(o);
+            case "commit" -> commit(o);
+            case "leave" -> new ClientFrame.Leave(string(o, "id").orElse(null));
             default -> throw new WsException(WsError.UNSUPPORTED_FRAME, "Unknown frame type '" + type
-                    + "': the server accepts subscribe, credit and produce");
+                    + "': the server accepts subscribe, credit, commit, leave and produce");
         };
     }
 
@@ -60,7 +68,19 @@ final class FrameParser {
         }
     }
 
+    /** Fields only a subscribe frame with a group may have. */
+    private static final List<String> GROUP_FIELDS = List.of("assignor", "auto_commit", "auto.offset.reset",
+            "auto_offset_reset", "session_timeout_ms", "auto_commit_interval_ms", "topic_pattern", "client_id");
+
+    static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+    static final long DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
+
     private static ClientFrame.Subscribe subscribe(JsonObject o) {
+        for (String f : GROUP_FIELDS) {
+            if (o.containsKey(f)) {
+                throw WsException.malformed("'" + f + "' belongs to a group subscription: add a 'group'");
+            }
+        }
         String id = string(o, "id").orElse(null);
         JsonArray topics = array(o, "topics").orElseThrow(() -> WsException.malformed(
                 "A subscribe frame needs 'topics': an array of topic names or {\"topic\": ...} objects"));
@@ -79,6 +99,113 @@ final class FrameParser {
         }
         boolean batch = bool(o, "batch").orElse(false);
         return new ClientFrame.Subscribe(id, requests, format, batch ? Framing.BATCH : Framing.RECORD);
+    }
+
+    private static ClientFrame.GroupSubscribe groupSubscribe(JsonObject o) {
+        String id = string(o, "id").orElse(null);
+        String group = string(o, "group").orElseThrow(() -> WsException.malformed("'group' must be a string"));
+        if (group.isEmpty()) {
+            throw WsException.malformed("'group' is empty: name the consumer group");
+        }
+        Optional<JsonArray> topicsField = array(o, "topics");
+        Optional<String> patternField = string(o, "topic_pattern");
+        if (topicsField.isPresent() == patternField.isPresent()) {
+            throw WsException.malformed("A group subscription needs either 'topics' (an array of topic names) or"
+                    + " 'topic_pattern' (a regular expression), not both");
+        }
+        List<String> topics = new ArrayList<>();
+        topicsField.ifPresent(a -> {
+            for (int i = 0; i < a.size(); i++) {
+                if (!(a.get(i) instanceof JsonString s)) {
+                    throw WsException.malformed("topics[" + i + "] must be a topic name: in a group subscription the"
+                            + " group assigns partitions and committed offsets say where each starts");
+                }
+                topics.add(s.getString());
+            }
+            if (topics.isEmpty()) {
+                throw WsException.malformed("'topics' is empty: nothing to subscribe to");
+            }
+        });
+        Pattern pattern = patternField.map(p -> {
+            try {
+                return Pattern.compile(p);
+            } catch (PatternSyntaxException e) {
+                throw WsException.malformed("'topic_pattern' is not a valid regular expression: " + e.getDescription());
+            }
+        }).orElse(null);
+        ManagedMember.Assignor assignor = string(o, "assignor").map(a -> ManagedMember.Assignor.named(a)
+                .orElseThrow(() -> WsException.malformed("Unknown assignor '" + a + "': use \"range\" or \"roundrobin\"")))
+                .orElse(ManagedMember.Assignor.RANGE);
+        boolean autoCommit = bool(o, "auto_commit").orElse(true);
+        if (o.containsKey("auto.offset.reset") && o.containsKey("auto_offset_reset")) {
+            throw WsException.malformed("Give 'auto.offset.reset' or 'auto_offset_reset', not both");
+        }
+        String resetField = o.containsKey("auto_offset_reset") ? "auto_offset_reset" : "auto.offset.reset";
+        GroupSubscription.OffsetReset reset = string(o, resetField).map(r -> switch (r.toLowerCase(Locale.ROOT)) {
+            case "earliest" -> GroupSubscription.OffsetReset.EARLIEST;
+            case "latest" -> GroupSubscription.OffsetReset.LATEST;
+            case "none" -> GroupSubscription.OffsetReset.NONE;
+            default -> throw WsException.malformed("'" + resetField + "' must be \"earliest\", \"latest\" or \"none\", got \""
+                    + r + "\"");
+        }).orElse(GroupSubscription.OffsetReset.LATEST);
+        long session = positive(o, "session_timeout_ms", DEFAULT_SESSION_TIMEOUT_MS, Integer.MAX_VALUE);
+        long interval = positive(o, "auto_commit_interval_ms", DEFAULT_AUTO_COMMIT_INTERVAL_MS, Long.MAX_VALUE / 2);
+        String clientId = string(o, "client_id").orElse(null);
+        EmbeddedFormat format;
+        try {
+            format = string(o, "format").map(f -> EmbeddedFormat.parse(f, "format")).orElse(EmbeddedFormat.JSON);
+        } catch (RestException e) {
+            throw WsException.malformed(e.getMessage());
+        }
+        boolean batch = bool(o, "batch").orElse(false);
+        return new ClientFrame.GroupSubscribe(id, group, topics, pattern, assignor, autoCommit, reset, (int) session,
+                interval, clientId, format, batch ? Framing.BATCH : Framing.RECORD);
+    }
+
+    private static ClientFrame.Commit commit(JsonObject o) {
+        String id = string(o, "id").orElse(null);
+        Optional<JsonArray> offsets = array(o, "offsets");
+        if (offsets.isEmpty()) {
+            return new ClientFrame.Commit(id, Optional.empty());
+        }
+        JsonArray a = offsets.get();
+        if (a.isEmpty()) {
+            throw WsException.malformed("'offsets' is empty: leave it out to commit everything delivered");
+        }
+        Map<TopicPartition, Long> out = new LinkedHashMap<>();
+        for (int i = 0; i < a.size(); i++) {
+            String where = "offsets[" + i + "]";
+            if (!(a.get(i) instanceof JsonObject c)) {
+                throw WsException.malformed(where + " must be {\"topic\", \"partition\", \"offset\"}");
+            }
+            String topic = string(c, "topic").orElseThrow(() -> WsException.malformed(where + " needs a string 'topic'"));
+            long partition = wholeNumber(c, "partition", where, Integer.MAX_VALUE);
+            long offset = wholeNumber(c, "offset", where, Long.MAX_VALUE);
+            if (out.put(new TopicPartition(topic, (int) partition), offset) != null) {
+                throw WsException.malformed(where + " names " + topic + "-" + partition + " a second time");
+            }
+        }
+        return new ClientFrame.Commit(id, Optional.of(out));
+    }
+
+    private static long wholeNumber(JsonObject o, String field, String where, long max) {
+        if (!(o.get(field) instanceof JsonNumber n) || !n.isIntegral() || n.bigIntegerValue().signum() < 0
+                || n.bigIntegerValue().compareTo(BigInteger.valueOf(max)) > 0) {
+            throw WsException.malformed(where + "." + field + " must be a whole number from 0 to " + max);
+        }
+        return n.longValue();
+    }
+
+    private static long positive(JsonObject o, String field, long defaultValue, long max) {
+        JsonValue v = o.get(field);
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return defaultValue;
+        }
+        if (!(v instanceof JsonNumber n) || !n.isIntegral() || n.bigIntegerValue().signum() <= 0
+                || n.bigIntegerValue().compareTo(BigInteger.valueOf(max)) > 0) {
+            throw WsException.malformed("'" + field + "' must be a whole number from 1 to " + max);
+        }
+        return n.longValue();
     }
 
     private static ClientFrame.TopicRequest topic(JsonValue v, String where) {

@@ -5,6 +5,7 @@ import io.tributary.broker.subscription.SubscriptionSession.Assigned;
 import jakarta.json.Json;
 import jakarta.json.stream.JsonGenerator;
 import jakarta.json.stream.JsonGeneratorFactory;
+import org.apache.kafka.common.TopicPartition;
 
 import java.io.StringWriter;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Writes the server's answer frames ({@code subscribed}, {@code produced}, {@code error}) with a
+ * Writes the server's answer frames ({@code subscribed}, {@code assigned}, {@code revoked},
+ * {@code committed}, {@code left}, {@code produced}, {@code error}) with a
  * JSON-P generator; records are written by {@link JsonRecordEncoder}. Every frame has a
  * {@code type}.
  *
@@ -57,6 +59,71 @@ final class FrameWriter {
                         .writeEnd();
             }
             g.writeEnd();
+        });
+    }
+
+    /** {@code {"type":"subscribed","id":"s1","group":"g","partitions":[]}}: a group subscription was accepted. */
+    static String subscribedToGroup(String id, String group) {
+        return write(g -> {
+            g.write("type", "subscribed");
+            id(g, id);
+            g.write("group", group);
+            g.writeStartArray("partitions").writeEnd();
+        });
+    }
+
+    /** {@code {"type":"assigned","group":"g","generation":3,"member_id":"...","partitions":[{"topic","partition","offset"}]}} */
+    static String assigned(String group, int generation, String memberId, List<Assigned> assigned) {
+        return write(g -> {
+            g.write("type", "assigned");
+            g.write("group", group);
+            g.write("generation", generation);
+            g.write("member_id", memberId);
+            g.writeStartArray("partitions");
+            for (Assigned a : assigned) {
+                g.writeStartObject()
+                        .write("topic", a.topicPartition().topic())
+                        .write("partition", a.topicPartition().partition())
+                        .write("offset", a.offset())
+                        .writeEnd();
+            }
+            g.writeEnd();
+        });
+    }
+
+    /** {@code {"type":"revoked","group":"g","generation":3,"partitions":[{"topic","partition"}]}} */
+    static String revoked(String group, int generation, List<TopicPartition> partitions) {
+        return write(g -> {
+            g.write("type", "revoked");
+            g.write("group", group);
+            g.write("generation", generation);
+            g.writeStartArray("partitions");
+            for (TopicPartition tp : partitions) {
+                g.writeStartObject().write("topic", tp.topic()).write("partition", tp.partition()).writeEnd();
+            }
+            g.writeEnd();
+        });
+    }
+
+    /** {@code {"type":"committed","id":"c1","group":"g","offsets":[{"topic","partition","offset"}]}} */
+    static String committed(String id, String group, Map<TopicPartition, Long> offsets) {
+        return write(g -> {
+            g.write("type", "committed");
+            id(g, id);
+            g.write("group", group);
+            g.writeStartArray("offsets");
+            offsets.forEach((tp, o) -> g.writeStartObject().write("topic", tp.topic()).write("partition", tp.partition())
+                    .write("offset", o).writeEnd());
+            g.writeEnd();
+        });
+    }
+
+    /** {@code {"type":"left","id":"l1","group":"g"}} */
+    static String left(String id, String group) {
+        return write(g -> {
+            g.write("type", "left");
+            id(g, id);
+            g.write("group", group);
         });
     }
 

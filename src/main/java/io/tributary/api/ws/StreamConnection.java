@@ -6,6 +6,7 @@ import io.tributary.app.BrokerNotAvailableException;
 import io.tributary.broker.RecordService.ProduceResult;
 import io.tributary.broker.subscription.AlreadySubscribedException;
 import io.tributary.broker.subscription.CreditOverflowException;
+import io.tributary.broker.subscription.GroupSubscription;
 import io.tributary.broker.subscription.PartitionSubscription;
 import io.tributary.broker.subscription.PartitionWatchers;
 import io.tributary.broker.subscription.Sink;
@@ -13,6 +14,7 @@ import io.tributary.broker.subscription.StartOffsetOutOfRangeException;
 import io.tributary.broker.subscription.StartPosition;
 import io.tributary.broker.subscription.SubscriptionLimits;
 import io.tributary.broker.subscription.SubscriptionSession;
+import io.tributary.group.ManagedMember;
 import io.tributary.metadata.TopicMetadata;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
@@ -26,6 +28,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,7 +36,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -51,26 +58,52 @@ final class StreamConnection implements Sink {
 
     private static final System.Logger LOG = System.getLogger(StreamConnection.class.getName());
 
+    /** What the session's subscriptions are: plain ones and a group membership exclude each other. */
+    private enum Mode { NONE, PLAIN, GROUP }
+
+    private static final long LEAVE_TIMEOUT_MS = 10_000;
+
     private final Session ws;
     private final Broker broker;
+    private final ScheduledExecutorService scheduler;
     private final SubscriptionSession session;
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
+    private volatile Mode mode = Mode.NONE;
+    private volatile GroupSubscription group;
 
-    StreamConnection(Session ws, Broker broker, Executor executor, PartitionWatchers watchers, SubscriptionLimits limits) {
+    StreamConnection(Session ws, Broker broker, Executor executor, ScheduledExecutorService scheduler,
+                     PartitionWatchers watchers, SubscriptionLimits limits) {
         this.ws = ws;
         this.broker = broker;
+        this.scheduler = scheduler;
         this.session = new SubscriptionSession(this, executor, watchers, limits);
     }
 
     void onText(String text) {
+        GroupSubscription g = group;
+        if (g != null) {
+            g.heard();
+        }
         String id = null;
         try {
             ClientFrame frame = FrameParser.parse(text);
             if (frame instanceof ClientFrame.Subscribe s) {
                 id = s.id();
                 subscribe(s);
+            } else if (frame instanceof ClientFrame.GroupSubscribe s) {
+                id = s.id();
+                subscribe(s);
             } else if (frame instanceof ClientFrame.Credit c) {
                 session.grant(c.records(), c.bytes());
+                if (g != null) {
+                    g.acknowledge();
+                }
+            } else if (frame instanceof ClientFrame.Commit c) {
+                id = c.id();
+                commit(c);
+            } else if (frame instanceof ClientFrame.Leave l) {
+                id = l.id();
+                leave(l);
             } else if (frame instanceof ClientFrame.Produce p) {
                 id = p.id();
                 produce(p);
@@ -80,15 +113,138 @@ final class StreamConnection implements Sink {
         }
     }
 
+    /** The client answered a ping. */
+    void onPong() {
+        GroupSubscription g = group;
+        if (g != null) {
+            g.heard();
+        }
+    }
+
     void onBinary() {
         fail(new WsException(WsError.UNSUPPORTED_FRAME, "Binary messages are not supported: send JSON text frames"));
     }
 
     void onClosed() {
         session.close();
+        GroupSubscription g = group;
+        if (g != null) {
+            g.connectionClosed();
+        }
+    }
+
+    private void subscribe(ClientFrame.GroupSubscribe s) {
+        if (mode != Mode.NONE) {
+            throw new WsException(WsError.SUBSCRIPTION_CONFLICT, s.id(), mode == Mode.GROUP
+                    ? "This session is already a member of group '" + group.settings().group() + "': send leave first,"
+                    + " or open another session for another group"
+                    : "This session has plain subscriptions: a session is either a member of one group or follows"
+                    + " partitions it names; open another session for the group", Map.of());
+        }
+        for (String t : s.topics()) {
+            if (broker.topics().describe(t).isEmpty()) {
+                throw new WsException(WsError.UNKNOWN_TOPIC, s.id(), "Topic '" + t + "' does not exist", Map.of("topic", t));
+            }
+        }
+        ManagedMember.Subscribed subscribed = s.pattern() != null ? ManagedMember.Subscribed.pattern(s.pattern())
+                : ManagedMember.Subscribed.topics(s.topics());
+        String clientId = s.clientId() != null ? s.clientId() : "websocket-" + ws.getId();
+        GroupSubscription.Settings settings = new GroupSubscription.Settings(s.group(), subscribed, s.assignor(),
+                s.autoCommit(), s.autoOffsetReset(), s.sessionTimeoutMs(), s.autoCommitIntervalMs(), clientId, "",
+                new JsonRecordEncoder(s.format()), s.framing());
+        GroupSubscription g = new GroupSubscription(settings, broker.groupMembers(), broker.groups(),
+                tp -> broker.replicas().partitionOrThrow(tp).log(), session, new Notices(s.id()), scheduler,
+                System::nanoTime);
+        if (!session.reply(FrameWriter.subscribedToGroup(s.id(), s.group()))) {
+            tooManyReplies();
+            return;
+        }
+        group = g;
+        mode = Mode.GROUP;
+        g.start();
+    }
+
+    private void commit(ClientFrame.Commit c) {
+        GroupSubscription g = group;
+        if (g == null) {
+            throw new WsException(WsError.NOT_A_MEMBER, c.id(), "Only a member of a group commits: subscribe with a"
+                    + " 'group' first", Map.of());
+        }
+        Map<TopicPartition, Long> committed;
+        try {
+            committed = g.commit(c.offsets().orElse(null));
+        } catch (GroupSubscription.CommitException e) {
+            throw new WsException(e.reason() == GroupSubscription.CommitException.Reason.NOT_OWNED
+                    ? WsError.PARTITION_NOT_OWNED : WsError.COMMIT_FAILED, c.id(), e.getMessage(), Map.of());
+        }
+        if (!session.reply(FrameWriter.committed(c.id(), g.settings().group(), committed))) {
+            tooManyReplies();
+        }
+    }
+
+    private void leave(ClientFrame.Leave l) {
+        GroupSubscription g = group;
+        if (g == null) {
+            throw new WsException(WsError.NOT_A_MEMBER, l.id(), "This session is not a member of a group", Map.of());
+        }
+        try {
+            g.leave().toCompletableFuture().get(LEAVE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(Level.WARNING, "Leaving group " + g.settings().group() + " did not finish: " + e);
+        }
+        group = null;
+        mode = Mode.NONE;
+        if (!session.reply(FrameWriter.left(l.id(), g.settings().group()))) {
+            tooManyReplies();
+        }
+    }
+
+    /** How the group subscription talks to the client. */
+    private final class Notices implements GroupSubscription.Notices {
+        private final String subscribeId;
+
+        Notices(String subscribeId) {
+            this.subscribeId = subscribeId;
+        }
+
+        @Override
+        public String assigned(String groupId, int generation, String memberId, List<SubscriptionSession.Assigned> partitions) {
+            return FrameWriter.assigned(groupId, generation, memberId, partitions);
+        }
+
+        @Override
+        public String revoked(String groupId, int generation, List<TopicPartition> partitions) {
+            return FrameWriter.revoked(groupId, generation, partitions);
+        }
+
+        @Override
+        public void send(String frame) {
+            if (!session.reply(frame)) {
+                tooManyReplies();
+            }
+        }
+
+        @Override
+        public void failed(GroupSubscription.Failure failure, String message) {
+            WsError error = switch (failure) {
+                case GROUP_KIND -> WsError.GROUP_KIND_MISMATCH;
+                case INVALID_SETTING -> WsError.MALFORMED_FRAME;
+                case NO_OFFSET -> WsError.NO_COMMITTED_OFFSET;
+            };
+            String text = failure == GroupSubscription.Failure.GROUP_KIND
+                    ? message + "; use another group name for WebSocket members" : message;
+            fail(new WsException(error, subscribeId, text, Map.of()));
+        }
     }
 
     private void subscribe(ClientFrame.Subscribe s) {
+        if (mode == Mode.GROUP) {
+            throw new WsException(WsError.SUBSCRIPTION_CONFLICT, s.id(), "This session is a member of group '"
+                    + group.settings().group() + "': a session is either a member of one group or follows partitions"
+                    + " it names; send leave first, or open another session", Map.of());
+        }
         JsonRecordEncoder encoder = new JsonRecordEncoder(s.format());
         List<PartitionSubscription> subscriptions = new ArrayList<>();
         for (ClientFrame.TopicRequest t : s.topics()) {
@@ -109,6 +265,7 @@ final class StreamConnection implements Sink {
             topics.add(t.topic());
         }
         session.subscribe(subscriptions, assigned -> FrameWriter.subscribed(s.id(), assigned));
+        mode = Mode.PLAIN;
     }
 
     private static List<Integer> range(int n) {
@@ -133,6 +290,11 @@ final class StreamConnection implements Sink {
     }
 
     private void fail(WsException e) {
+        GroupSubscription g = group;
+        if (e.error().fatal() && g != null) {
+            // The broker ends this session: its partitions move at once rather than after a session timeout.
+            g.leave();
+        }
         if (e.error().fatal()) {
             session.terminate(FrameWriter.error(e), e.error().closeCode(), e.getMessage());
         } else if (!session.reply(FrameWriter.error(e))) {
@@ -212,6 +374,17 @@ final class StreamConnection implements Sink {
     }
 
     @Override
+    public void ping(Consumer<Throwable> onDone) {
+        try {
+            // The session never has another frame in flight when it pings.
+            ws.getAsyncRemote().sendPing(ByteBuffer.allocate(0));
+            onDone.accept(null);
+        } catch (IOException | RuntimeException e) {
+            onDone.accept(e);
+        }
+    }
+
+    @Override
     public void close(int code, String reason) {
         if (!ws.isOpen()) {
             return;
@@ -225,7 +398,26 @@ final class StreamConnection implements Sink {
 
     @Override
     public void deliveryFailed(RuntimeException failure) {
+        if (group != null && dropDeletedPartitions()) {
+            // A group member's topic was deleted: the group reassigns without it; the session goes on.
+            return;
+        }
         fail(toWsException(failure, null));
+    }
+
+    /** Stops following partitions of topics that no longer exist; whether there were any. */
+    private boolean dropDeletedPartitions() {
+        List<TopicPartition> gone = new ArrayList<>();
+        for (TopicPartition tp : session.partitions()) {
+            if (broker.topics().describe(tp.topic()).isEmpty()) {
+                gone.add(tp);
+            }
+        }
+        if (gone.isEmpty()) {
+            return false;
+        }
+        session.unsubscribe(gone, null);
+        return true;
     }
 
     /** A close reason may carry at most 123 bytes of UTF-8. */

@@ -6,6 +6,7 @@ import jakarta.websocket.OnClose;
 import jakarta.websocket.OnError;
 import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 
@@ -43,6 +44,11 @@ public class StreamEndpoint {
     @OnMessage
     public void binary(Session session, ByteBuffer data) {
         sessions.binary(session);
+    }
+
+    @OnMessage
+    public void pong(Session session, PongMessage pong) {
+        sessions.pong(session);
     }
 
     @OnClose

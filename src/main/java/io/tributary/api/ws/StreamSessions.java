@@ -54,13 +54,21 @@ public class StreamSessions {
         session.getAsyncRemote().setSendTimeout(config.sendTimeoutMs());
         SubscriptionLimits limits = new SubscriptionLimits(config.defaultCreditRecords(), config.maxCreditRecords(),
                 config.maxCreditBytes(), config.sessionBufferBytes(), config.maxPendingReplies());
-        connections.put(session.getId(), new StreamConnection(session, broker, executors.executor(), watchers, limits));
+        connections.put(session.getId(), new StreamConnection(session, broker, executors.executor(),
+                executors.scheduler(), watchers, limits));
     }
 
     void text(Session session, String text) {
         StreamConnection c = connections.get(session.getId());
         if (c != null) {
             c.onText(text);
+        }
+    }
+
+    void pong(Session session) {
+        StreamConnection c = connections.get(session.getId());
+        if (c != null) {
+            c.onPong();
         }
     }
 

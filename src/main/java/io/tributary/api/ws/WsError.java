@@ -2,7 +2,8 @@ package io.tributary.api.ws;
 
 /**
  * The error codes of the WebSocket API, each with the close code that follows it when the error
- * ends the session (0: the session goes on; only produce frames have such errors).
+ * ends the session (0: the session goes on; produce and commit errors, and frames a non-member
+ * sends that only members may).
  */
 public enum WsError {
     /** Not JSON, not an object, a missing or ill-typed field, a bad value. */
@@ -15,6 +16,12 @@ public enum WsError {
     OFFSET_OUT_OF_RANGE("offset_out_of_range", 4416),
     /** Subscribing again to a partition the session already follows. */
     ALREADY_SUBSCRIBED("already_subscribed", 4409),
+    /** A group subscription on a session with other subscriptions, or a plain subscription on a group session. */
+    SUBSCRIPTION_CONFLICT("subscription_conflict", 4409),
+    /** Joining a group whose members are of another kind (Kafka consumers, REST instances). */
+    GROUP_KIND_MISMATCH("group_kind_mismatch", 4409),
+    /** An assigned partition without a committed offset while {@code auto.offset.reset} is none. */
+    NO_COMMITTED_OFFSET("no_committed_offset", 4416),
     /** Credit granted beyond the maximum a session may hold unspent. */
     CREDIT_OVERFLOW("credit_overflow", 1008),
     /** More answers waiting unsent than {@code ws.session.max.pending.replies}: the client does not read. */
@@ -25,6 +32,14 @@ public enum WsError {
     STORAGE_ERROR("storage_error", 1011),
     /** Anything else the broker did not expect. */
     INTERNAL_ERROR("internal_error", 1011),
+
+    // Group errors that leave the session as it was: answered with the frame's id.
+    /** A commit or leave frame on a session that is not a member of a group. */
+    NOT_A_MEMBER("not_a_member", 0),
+    /** A commit for a partition the member does not own now. */
+    PARTITION_NOT_OWNED("partition_not_owned", 0),
+    /** The coordinator refused a commit (the group is rebalancing, the member was removed). */
+    COMMIT_FAILED("commit_failed", 0),
 
     // Produce errors: answered with the produce frame's id; the session goes on.
     /** A produce record the broker cannot take (bad field, bad base64, unknown partition). */

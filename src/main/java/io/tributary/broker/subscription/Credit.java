@@ -66,6 +66,14 @@ final class Credit {
         }
     }
 
+    /** Gives back what {@link #spend} took for records that were not sent after all. */
+    void refund(long recordCount, long size) {
+        records += recordCount;
+        if (bytes != UNLIMITED) {
+            bytes += size;
+        }
+    }
+
     long records() {
         return records;
     }

@@ -14,6 +14,14 @@ public interface Sink {
      */
     void send(String frame, Consumer<Throwable> onDone);
 
+    /**
+     * Starts sending a ping (a control frame the peer answers with a pong), like {@link #send}. The
+     * default sends nothing and reports success.
+     */
+    default void ping(Consumer<Throwable> onDone) {
+        onDone.accept(null);
+    }
+
     /** Closes the connection with a close code; idempotent. */
     void close(int code, String reason);
 

@@ -7,7 +7,9 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +59,17 @@ public final class SubscriptionSession {
 
     private enum State { OPEN, CLOSING, CLOSED }
 
-    private record Frame(String text, long bytes) {
+    /**
+     * A frame waiting to be sent. Record frames carry their partition, how many records and credit
+     * bytes they hold, and the offset after their last record; a ping is a WebSocket control frame.
+     */
+    private record Frame(String text, long bytes, TopicPartition tp, int records, long nextOffset, boolean ping) {
+        static Frame reply(String text) {
+            return new Frame(text, text.length(), null, 0, -1, false);
+        }
     }
+
+    private static final Frame PING = new Frame("", 0, null, 0, -1, true);
 
     private static final class Cursor {
         final PartitionSubscription subscription;
@@ -82,6 +93,9 @@ public final class SubscriptionSession {
     private final Object stateLock = new Object();
     private final List<Cursor> cursors = new ArrayList<>();
     private final Map<TopicPartition, Cursor> cursorsByPartition = new LinkedHashMap<>();
+    /** Per followed partition, the offset after the last record whose frame the sink took. */
+    private final Map<TopicPartition, Long> delivered = new LinkedHashMap<>();
+    private boolean pingQueued;
     private final ArrayDeque<Frame> replies = new ArrayDeque<>();
     private final ArrayDeque<Frame> recordFrames = new ArrayDeque<>();
     private final Credit credit;
@@ -141,9 +155,10 @@ public final class SubscriptionSession {
                 Cursor c = new Cursor(subscriptions.get(i), assigned.get(i).offset());
                 cursors.add(c);
                 cursorsByPartition.put(c.tp, c);
+                delivered.put(c.tp, c.next);
             }
             String answer = ack.apply(List.copyOf(assigned));
-            replies.addLast(new Frame(answer, answer.length()));
+            replies.addLast(Frame.reply(answer));
         }
         wake();
         return assigned;
@@ -172,10 +187,87 @@ public final class SubscriptionSession {
             if (state != State.OPEN || replies.size() >= limits.maxPendingReplies()) {
                 return false;
             }
-            replies.addLast(new Frame(frame, frame.length()));
+            replies.addLast(Frame.reply(frame));
         }
         wake();
         return true;
+    }
+
+    /**
+     * Stops following partitions, then queues {@code notice}: records of these partitions that were
+     * read but not yet sent are dropped (their credit is given back), so the notice is the last frame
+     * about them the subscriber receives after a frame already in flight. Partitions not followed are
+     * ignored.
+     *
+     * @param notice the answer to queue, made from what was delivered of each partition; null for none
+     * @return per partition followed, the offset after the last record handed to the sink
+     */
+    public Map<TopicPartition, Long> unsubscribe(Collection<TopicPartition> partitions,
+                                                 Function<Map<TopicPartition, Long>, String> notice) {
+        Map<TopicPartition, Long> out = new LinkedHashMap<>();
+        boolean queued = false;
+        synchronized (stateLock) {
+            for (TopicPartition tp : partitions) {
+                Cursor c = cursorsByPartition.remove(tp);
+                if (c == null) {
+                    continue;
+                }
+                cursors.remove(c);
+                watchers.unwatch(c.subscription.log(), this);
+                out.put(tp, delivered.remove(tp));
+            }
+            if (nextCursor >= cursors.size()) {
+                nextCursor = 0;
+            }
+            for (Iterator<Frame> it = recordFrames.iterator(); it.hasNext(); ) {
+                Frame f = it.next();
+                if (out.containsKey(f.tp())) {
+                    it.remove();
+                    recordFrameBytes -= f.bytes();
+                    credit.refund(f.records(), f.bytes());
+                }
+            }
+            if (notice != null && state == State.OPEN) {
+                String text = notice.apply(Map.copyOf(out));
+                if (text != null) {
+                    replies.addLast(Frame.reply(text));
+                    queued = true;
+                }
+            }
+        }
+        if (queued) {
+            wake();
+        }
+        return out;
+    }
+
+    /** Per followed partition, the offset after the last record whose frame the sink took. */
+    public Map<TopicPartition, Long> delivered() {
+        synchronized (stateLock) {
+            return Map.copyOf(delivered);
+        }
+    }
+
+    /** The partitions followed now. */
+    public Set<TopicPartition> partitions() {
+        synchronized (stateLock) {
+            return Set.copyOf(cursorsByPartition.keySet());
+        }
+    }
+
+    /**
+     * Queues a ping (a control frame the transport answers with a pong) ahead of records not yet
+     * queued; at most one waits at a time.
+     */
+    public void ping() {
+        synchronized (stateLock) {
+            if (state != State.OPEN || pingQueued) {
+                return;
+            }
+            pingQueued = true;
+            replies.addLast(PING);
+        }
+        wake();
     }
 
     /**
@@ -197,7 +289,7 @@ public final class SubscriptionSession {
                 closeLocked();
             } else {
                 state = State.CLOSING;
-                finalFrame = new Frame(errorFrame, errorFrame.length());
+                finalFrame = Frame.reply(errorFrame);
                 replies.addLast(finalFrame);
             }
         }
@@ -226,6 +318,7 @@ public final class SubscriptionSession {
         replies.clear();
         recordFrames.clear();
         recordFrameBytes = 0;
+        pingQueued = false;
     }
 
     /**
@@ -269,7 +362,12 @@ public final class SubscriptionSession {
             sink.deliveryFailed(e);
             return;
         }
-        if (frame != null) {
+        if (frame == null) {
+            return;
+        }
+        if (frame.ping()) {
+            sink.ping(failure -> onSent(frame, failure));
+        } else {
             sink.send(frame.text(), failure -> onSent(frame, failure));
         }
     }
@@ -279,6 +377,11 @@ public final class SubscriptionSession {
         synchronized (stateLock) {
             sending = false;
             framesSent++;
+            if (frame.ping()) {
+                pingQueued = false;
+            } else if (failure == null && frame.tp() != null && cursorsByPartition.containsKey(frame.tp())) {
+                delivered.merge(frame.tp(), frame.nextOffset(), Math::max);
+            }
             if (failure != null) {
                 if (state != State.CLOSED) {
                     closeCode = CLOSE_SEND_FAILED;
@@ -339,6 +442,7 @@ public final class SubscriptionSession {
             long after = RecordBatches.forEach(info.records(), c.next, (int) Math.min(credit.records(), Integer.MAX_VALUE),
                     read::add);
             List<String> encoded = new ArrayList<>(read.size());
+            List<Long> ends = new ArrayList<>(read.size());
             long used = 0;
             long next = c.next;
             boolean stopped = false;
@@ -351,6 +455,7 @@ public final class SubscriptionSession {
                 }
                 credit.spend(size);
                 encoded.add(text);
+                ends.add(r.offset() + 1);
                 used += size;
                 next = r.offset() + 1;
             }
@@ -363,10 +468,13 @@ public final class SubscriptionSession {
             if (!encoded.isEmpty()) {
                 if (c.subscription.framing() == Framing.BATCH) {
                     String batch = c.subscription.encoder().batch(c.tp, encoded);
-                    recordFrames.addLast(new Frame(batch, used));
+                    recordFrames.addLast(new Frame(batch, used, c.tp, encoded.size(), next, false));
                 } else {
-                    for (String text : encoded) {
-                        recordFrames.addLast(new Frame(text, utf8Length(text)));
+                    for (int k = 0; k < encoded.size(); k++) {
+                        String text = encoded.get(k);
+                        // The last record frame also carries the offset past control batches skipped after it.
+                        long end = k == encoded.size() - 1 ? next : ends.get(k);
+                        recordFrames.addLast(new Frame(text, utf8Length(text), c.tp, 1, end, false));
                     }
                 }
                 recordFrameBytes += used;

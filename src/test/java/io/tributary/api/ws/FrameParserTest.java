@@ -2,9 +2,12 @@ package io.tributary.api.ws;
 
 import io.tributary.api.rest.EmbeddedFormat;
 import io.tributary.broker.subscription.Framing;
+import io.tributary.broker.subscription.GroupSubscription;
 import io.tributary.broker.subscription.StartPosition;
 import io.tributary.config.InvalidBrokerConfigException;
 import io.tributary.config.WebSocketConfig;
+import io.tributary.group.ManagedMember;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -43,6 +46,52 @@ class FrameParserTest {
                 + "\"records\":[{\"value\":{\"type\":\"STRING\",\"data\":\"v\"},\"partition_id\":1}]}");
         assertEquals(1, p.records().get(0).partition());
         assertEquals(1, p.records().get(0).record().value().remaining());
+    }
+
+    @Test
+    void groupSubscribeCommitAndLeaveFramesParseWithTheirDefaults() {
+        ClientFrame.GroupSubscribe g = (ClientFrame.GroupSubscribe) FrameParser.parse("{\"type\":\"subscribe\","
+                + "\"id\":\"g1\",\"group\":\"billing\",\"topics\":[\"orders\"]}");
+        assertEquals("billing", g.group());
+        assertEquals(List.of("orders"), g.topics());
+        assertEquals(ManagedMember.Assignor.RANGE, g.assignor());
+        assertTrue(g.autoCommit());
+        assertEquals(GroupSubscription.OffsetReset.LATEST, g.autoOffsetReset());
+        assertEquals(FrameParser.DEFAULT_SESSION_TIMEOUT_MS, g.sessionTimeoutMs());
+        assertEquals(FrameParser.DEFAULT_AUTO_COMMIT_INTERVAL_MS, g.autoCommitIntervalMs());
+        ClientFrame.GroupSubscribe p = (ClientFrame.GroupSubscribe) FrameParser.parse("{\"type\":\"subscribe\","
+                + "\"group\":\"b\",\"topic_pattern\":\"ord.*\",\"assignor\":\"RoundRobin\",\"auto_commit\":false,"
+                + "\"auto.offset.reset\":\"none\",\"session_timeout_ms\":6000,\"auto_commit_interval_ms\":100,\"batch\":true}");
+        assertTrue(p.pattern().matcher("orders").matches());
+        assertEquals(ManagedMember.Assignor.ROUNDROBIN, p.assignor());
+        assertEquals(GroupSubscription.OffsetReset.NONE, p.autoOffsetReset());
+        assertEquals(6000, p.sessionTimeoutMs());
+        assertEquals(Framing.BATCH, p.framing());
+
+        assertEquals(new ClientFrame.Commit("c", Optional.empty()), FrameParser.parse("{\"type\":\"commit\",\"id\":\"c\"}"));
+        ClientFrame.Commit c = (ClientFrame.Commit) FrameParser.parse("{\"type\":\"commit\",\"offsets\":"
+                + "[{\"topic\":\"orders\",\"partition\":1,\"offset\":43}]}");
+        assertEquals(Optional.of(Map.of(new TopicPartition("orders", 1), 43L)), c.offsets());
+        assertEquals(new ClientFrame.Leave("l"), FrameParser.parse("{\"type\":\"leave\",\"id\":\"l\"}"));
+    }
+
+    @Test
+    void badGroupFramesAreMalformed() {
+        String base = "{\"type\":\"subscribe\",\"group\":\"g\",";
+        assertEquals(WsError.MALFORMED_FRAME, errorOf(base + "\"topics\":[\"a\"],\"assignor\":\"sticky\"}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf(base + "\"topics\":[{\"topic\":\"a\"}]}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf(base + "\"topics\":[\"a\"],\"topic_pattern\":\"a\"}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf(base + "\"topic_pattern\":\"(\"}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf(base + "\"topics\":[]}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf(base + "\"topics\":[\"a\"],\"auto.offset.reset\":\"soon\"}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf(base + "\"topics\":[\"a\"],\"session_timeout_ms\":0}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf("{\"type\":\"subscribe\",\"group\":\"\",\"topics\":[\"a\"]}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf("{\"type\":\"subscribe\",\"topics\":[\"a\"],\"auto_commit\":true}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf("{\"type\":\"commit\",\"offsets\":[]}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf("{\"type\":\"commit\",\"offsets\":[{\"topic\":\"a\",\"partition\":0,\"offset\":-1}]}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf("{\"type\":\"commit\",\"offsets\":[{\"topic\":\"a\",\"offset\":1}]}"));
+        assertEquals(WsError.MALFORMED_FRAME, errorOf("{\"type\":\"commit\",\"offsets\":[{\"topic\":\"a\",\"partition\":0,\"offset\":1},"
+                + "{\"topic\":\"a\",\"partition\":0,\"offset\":2}]}"));
     }
 
     private static WsError errorOf(String frame) {

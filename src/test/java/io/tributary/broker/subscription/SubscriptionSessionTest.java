@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -288,6 +290,40 @@ class SubscriptionSessionTest {
         s.grant(90, 1_000);
         assertEquals(100, s.stats().creditRecords());
         assertEquals(1_000, s.stats().creditBytes());
+    }
+
+    @Test
+    void unsubscribingDropsUnsentRecordsGivesTheirCreditBackAndItsNoticeIsTheLastFrameAboutThePartition()
+            throws Exception {
+        PartitionLog p0 = log(0);
+        PartitionLog p1 = log(1);
+        FakeSink sink = new FakeSink();
+        SubscriptionSession s = session(sink, LIMITS);
+        s.subscribe(List.of(new PartitionSubscription(p0, new StartPosition.Earliest(), ENCODER, Framing.RECORD),
+                new PartitionSubscription(p1, new StartPosition.Earliest(), ENCODER, Framing.RECORD)), a -> "ack" + a);
+        await(() -> sink.frames.size() == 1, "the ack");
+        sink.stalled = true;
+        appendMany(p0, 20, "a");
+        appendMany(p1, 20, "b");
+        await(() -> sink.held.size() == 1, "one record in flight");
+        settle(sink);
+        TopicPartition tp0 = p0.topicPartition();
+        Map<TopicPartition, Long> delivered = s.unsubscribe(List.of(tp0), d -> "reply revoked " + d);
+        assertEquals(Map.of(tp0, 0L), delivered, "nothing of orders-0 was handed over yet");
+        assertEquals(Set.of(p1.topicPartition()), s.partitions());
+
+        sink.unstall();
+        await(() -> sink.frames.stream().filter(f -> f.startsWith("orders-1@")).count() == 20, "all of orders-1");
+        settle(sink);
+        int notice = sink.frames.indexOf("reply revoked " + delivered);
+        assertTrue(notice > 0, "the notice is sent: " + sink.frames);
+        for (int i = notice + 1; i < sink.frames.size(); i++) {
+            assertFalse(sink.frames.get(i).startsWith("orders-0@"), "a record of orders-0 after its notice: " + sink.frames);
+        }
+        long sentRecords = sink.records().size();
+        assertEquals(LIMITS.initialCreditRecords() - sentRecords, s.stats().creditRecords(),
+                "records read but never sent cost no credit");
+        assertEquals(Map.of(p1.topicPartition(), 20L), s.delivered());
     }
 
     @Test
