@@ -13,7 +13,7 @@ import java.util.Map;
  * and prints one Markdown table with a row per workload and metric, in the order first measured:
  * each broker's median over the runs with the min and max, and the ratio of the medians
  * Tributary / Kafka. A workload only one broker ran has an empty cell for the other. Rows of the
- * workload {@code machine} (e.g. the load average before each run) come last.
+ * workload {@code machine} (e.g. the load average before each run) come last, without a ratio.
  *
  * <p>Usage: {@code java bench/compare/Table.java MEASUREMENTS.tsv}
  */
@@ -52,7 +52,7 @@ public final class Table {
             String workload = row.getKey().get(0);
             List<Double> kafka = row.getValue().getOrDefault("kafka", List.of());
             List<Double> tributary = row.getValue().getOrDefault("tributary", List.of());
-            String ratio = kafka.isEmpty() || tributary.isEmpty() || median(kafka) == 0 ? ""
+            String ratio = kafka.isEmpty() || tributary.isEmpty() || median(kafka) == 0 || workload.equals("machine") ? ""
                     : String.format(Locale.ROOT, "%.2f", median(tributary) / median(kafka));
             System.out.printf("| %s | %s | %s | %s | %s |%n", workload.equals(lastWorkload) ? "" : workload,
                     row.getKey().get(1), cell(kafka), cell(tributary), ratio);
