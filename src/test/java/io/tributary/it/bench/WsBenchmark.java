@@ -1,11 +1,16 @@
 package io.tributary.it.bench;
 
-import io.tributary.it.Http;
 import io.tributary.it.LibertyServer;
 
+import jakarta.json.Json;
+
+import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,13 +28,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * then live-tail latency from a produce frame sent to the record received, with 1 and 10
  * subscribers. The client runs in this JVM on the same machine. See bench/ws/README.md.
  *
- * <p>Usage: {@code bin/bench-ws [--records N] [--record-size B] [--latency-samples N]}
+ * <p>Usage: {@code bin/bench-ws [--records N] [--record-size B] [--latency-samples N]
+ * [--http-port P] [--topic T] [--modes record,batched] [--subscribers 1,10] [--no-latency]}.
+ * With {@code --http-port} it measures a broker already running on 127.0.0.1:P (as
+ * {@code bin/bench-compare} does) instead of starting one; {@code --topic} names the preloaded
+ * topic (created; it must not exist yet).
  */
 public final class WsBenchmark {
 
     private static int records = 200_000;
     private static int recordSize = 200;
     private static int latencySamples = 2_000;
+    private static int httpPort;
+    private static String topic = "bench";
+    private static List<Boolean> modes = List.of(false, true);
+    private static List<Integer> subscriberCounts = List.of(1, 10);
+    private static boolean latency = true;
 
     private WsBenchmark() {
     }
@@ -40,31 +54,69 @@ public final class WsBenchmark {
                 case "--records" -> records = Integer.parseInt(args[++i]);
                 case "--record-size" -> recordSize = Integer.parseInt(args[++i]);
                 case "--latency-samples" -> latencySamples = Integer.parseInt(args[++i]);
+                case "--http-port" -> httpPort = Integer.parseInt(args[++i]);
+                case "--topic" -> topic = args[++i];
+                case "--modes" -> modes = Arrays.stream(args[++i].split(",")).map(m -> switch (m) {
+                    case "record" -> false;
+                    case "batched" -> true;
+                    default -> throw new IllegalArgumentException("--modes takes record and/or batched, not " + m);
+                }).toList();
+                case "--subscribers" -> subscriberCounts = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
+                case "--no-latency" -> latency = false;
                 default -> throw new IllegalArgumentException("Unknown argument " + args[i]);
             }
         }
-        System.out.printf("Starting Liberty (records=%d, record value ~%d bytes)...%n", records, recordSize);
-        try (LibertyServer server = new LibertyServer(Map.of("ws.credit.max.records", "100000000")).start()) {
-            Http http = new Http(server);
-            preload(http);
-            for (boolean batch : new boolean[] {false, true}) {
-                for (int subscribers : new int[] {1, 10}) {
-                    throughput(server, subscribers, batch);
-                }
-            }
-            for (int subscribers : new int[] {1, 10}) {
-                latency(server, subscribers);
+        if (httpPort > 0) {
+            run();
+        } else {
+            System.out.printf("Starting Liberty (records=%d, record value ~%d bytes)...%n", records, recordSize);
+            try (LibertyServer server = new LibertyServer(Map.of("ws.credit.max.records", "100000000")).start()) {
+                httpPort = server.httpPort();
+                run();
             }
         }
         System.exit(0);
     }
 
-    private static void preload(Http http) {
-        String cluster = http.get("/v3/clusters").json().getJsonArray("data").getJsonObject(0).getString("cluster_id");
-        http.post("/v3/clusters/" + cluster + "/topics", "application/json",
-                "{\"topic_name\":\"bench\",\"partitions_count\":1,\"replication_factor\":1}");
-        http.post("/v3/clusters/" + cluster + "/topics", "application/json",
-                "{\"topic_name\":\"bench-live\",\"partitions_count\":1,\"replication_factor\":1}");
+    private static void run() throws Exception {
+        preload();
+        for (boolean batch : modes) {
+            for (int subscribers : subscriberCounts) {
+                throughput(subscribers, batch);
+            }
+        }
+        if (latency) {
+            for (int subscribers : subscriberCounts) {
+                latency(subscribers);
+            }
+        }
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private static String post(String path, String body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IllegalStateException("POST " + path + " answered " + r.statusCode() + " " + r.body());
+        }
+        return r.body();
+    }
+
+    private static void preload() throws Exception {
+        String clusters = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v3/clusters")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        String cluster;
+        try (var reader = Json.createReader(new StringReader(clusters))) {
+            cluster = reader.readObject().getJsonArray("data").getJsonObject(0).getString("cluster_id");
+        }
+        post("/v3/clusters/" + cluster + "/topics",
+                "{\"topic_name\":\"" + topic + "\",\"partitions_count\":1,\"replication_factor\":1}");
+        if (latency) {
+            post("/v3/clusters/" + cluster + "/topics",
+                    "{\"topic_name\":\"" + topic + "-live\",\"partitions_count\":1,\"replication_factor\":1}");
+        }
         String pad = "x".repeat(Math.max(0, recordSize - 20));
         long start = System.nanoTime();
         for (int done = 0; done < records; ) {
@@ -73,10 +125,7 @@ public final class WsBenchmark {
             for (int i = 0; i < n; i++) {
                 body.append(i == 0 ? "" : ",").append("{\"value\":{\"n\":").append(done + i).append(",\"p\":\"").append(pad).append("\"}}");
             }
-            Http.Answer a = http.post("/topics/bench/partitions/0", "application/json", body.append("]}").toString());
-            if (a.status() != 200) {
-                throw new IllegalStateException("Preload failed: " + a);
-            }
+            post("/topics/" + topic + "/partitions/0", body.append("]}").toString());
             done += n;
         }
         System.out.printf("Preloaded %d records in %d ms%n", records, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -138,23 +187,23 @@ public final class WsBenchmark {
         }
     }
 
-    private static WebSocket open(LibertyServer server, WebSocket.Listener listener) {
+    private static WebSocket open(WebSocket.Listener listener) {
         return HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + server.httpPort() + "/ws/v1/stream"), listener).join();
+                .buildAsync(URI.create("ws://127.0.0.1:" + httpPort + "/ws/v1/stream"), listener).join();
     }
 
-    private static void throughput(LibertyServer server, int subscribers, boolean batch) throws Exception {
+    private static void throughput(int subscribers, boolean batch) throws Exception {
         List<Counter> counters = new ArrayList<>();
         List<WebSocket> sockets = new ArrayList<>();
         for (int i = 0; i < subscribers; i++) {
             Counter c = new Counter(records, null);
             counters.add(c);
-            sockets.add(open(server, c));
+            sockets.add(open(c));
         }
         long start = System.nanoTime();
         for (WebSocket ws : sockets) {
             ws.sendText("{\"type\":\"credit\",\"records\":" + records + "}", true).join();
-            ws.sendText("{\"type\":\"subscribe\",\"topics\":[{\"topic\":\"bench\",\"from\":\"earliest\"}],\"batch\":" + batch + "}",
+            ws.sendText("{\"type\":\"subscribe\",\"topics\":[{\"topic\":\"" + topic + "\",\"from\":\"earliest\"}],\"batch\":" + batch + "}",
                     true).join();
         }
         long end = 0;
@@ -172,7 +221,7 @@ public final class WsBenchmark {
         }
     }
 
-    private static void latency(LibertyServer server, int subscribers) throws Exception {
+    private static void latency(int subscribers) throws Exception {
         List<Map<Long, Long>> arrivals = new ArrayList<>();
         List<Counter> counters = new ArrayList<>();
         List<WebSocket> sockets = new ArrayList<>();
@@ -181,13 +230,13 @@ public final class WsBenchmark {
             arrivals.add(a);
             Counter c = new Counter(latencySamples, a);
             counters.add(c);
-            WebSocket ws = open(server, c);
+            WebSocket ws = open(c);
             ws.sendText("{\"type\":\"credit\",\"records\":" + latencySamples + "}", true).join();
-            ws.sendText("{\"type\":\"subscribe\",\"topics\":[{\"topic\":\"bench-live\",\"from\":\"latest\"}]}", true).join();
+            ws.sendText("{\"type\":\"subscribe\",\"topics\":[{\"topic\":\"" + topic + "-live\",\"from\":\"latest\"}]}", true).join();
             sockets.add(ws);
         }
         Thread.sleep(500);
-        WebSocket producer = open(server, new WebSocket.Listener() {
+        WebSocket producer = open(new WebSocket.Listener() {
             @Override
             public void onOpen(WebSocket ws) {
                 ws.request(Long.MAX_VALUE);
@@ -196,7 +245,7 @@ public final class WsBenchmark {
         long[] sent = new long[latencySamples];
         String pad = "x".repeat(Math.max(0, recordSize - 20));
         for (int i = 0; i < latencySamples; i++) {
-            String frame = "{\"type\":\"produce\",\"id\":\"" + i + "\",\"topic\":\"bench-live\",\"records\":[{\"value\":{\"type\":\"JSON\",\"data\":{\"n\":"
+            String frame = "{\"type\":\"produce\",\"id\":\"" + i + "\",\"topic\":\"" + topic + "-live\",\"records\":[{\"value\":{\"type\":\"JSON\",\"data\":{\"n\":"
                     + i + ",\"p\":\"" + pad + "\"}}}]}";
             sent[i] = System.nanoTime();
             producer.sendText(frame, true).join();
