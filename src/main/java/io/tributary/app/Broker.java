@@ -288,7 +288,9 @@ public class Broker {
             return;
         }
         LOG.log(Level.INFO, "Broker {0} shutting down", config.brokerId());
-        if (previous == State.RUNNING && config.replication().controlledShutdown()) {
+        if (previous == State.RUNNING && config.replication().controlledShutdown() && !session.isConnected()) {
+            LOG.log(Level.WARNING, "Broker {0}: no controlled shutdown, ZooKeeper is not connected", config.brokerId());
+        } else if (previous == State.RUNNING && config.replication().controlledShutdown()) {
             // Before the controller steps down: if this broker is the controller, it moves its own partitions.
             closeQuietly("controlled shutdown", () -> new ControlledShutdown(config.brokerId(), replicaManager, metadata,
                     config.replication().controlledShutdownMaxRetries(),

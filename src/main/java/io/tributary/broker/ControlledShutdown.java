@@ -15,7 +15,8 @@ import java.util.Set;
  * ControlledShutdown: the broker stops following partitions, asks the controller (through
  * ZooKeeper, {@link ClusterMetadataStore#requestControlledShutdown}) to move every partition it
  * leads to another in-sync replica and to take it out of the ISRs, and waits until the partitions it
- * leads have no other live in-sync replica. Clients then meet only NOT_LEADER_OR_FOLLOWER, which
+ * leads have no other live in-sync replica and no partition another live broker leads still counts
+ * it as in sync. Clients then meet only NOT_LEADER_OR_FOLLOWER, which
  * they retry at the new leader, instead of waiting for this broker's session to time out.
  *
  * <p>Bounded: each of {@code controlled.shutdown.max.retries} attempts rewrites the request and waits
@@ -57,7 +58,6 @@ public final class ControlledShutdown {
         replicas.stopFollowing();
         List<TopicPartition> remaining;
         int attempt = 0;
-        // At least one request even with nothing to hand over, to leave the ISRs this broker is in.
         do {
             attempt++;
             try {
@@ -74,10 +74,10 @@ public final class ControlledShutdown {
         } while (!remaining.isEmpty() && attempt < maxRetries);
         Outcome outcome = new Outcome(remaining.isEmpty(), attempt, remaining, clock.millis() - start);
         if (outcome.handedOver()) {
-            LOG.log(Level.INFO, "Broker {0}: controlled shutdown handed every leadership over in {1} ms ({2} attempts)",
+            LOG.log(Level.INFO, "Broker {0}: controlled shutdown done in {1} ms ({2} attempts): leaderships handed over, ISRs left",
                     brokerId, outcome.elapsedMs(), attempt);
         } else {
-            LOG.log(Level.WARNING, "Broker {0}: controlled shutdown gave up after {1} attempts ({2} ms); still leading {3}",
+            LOG.log(Level.WARNING, "Broker {0}: controlled shutdown gave up after {1} attempts ({2} ms); still leading or in the ISR of {3}",
                     brokerId, attempt, outcome.elapsedMs(), remaining);
         }
         return outcome;
@@ -86,6 +86,6 @@ public final class ControlledShutdown {
     private List<TopicPartition> remaining() {
         Set<Integer> live = new HashSet<>();
         metadata.liveBrokers().forEach(b -> live.add(b.id()));
-        return replicas.leadershipsToHandOver(live);
+        return replicas.pendingForControlledShutdown(live);
     }
 }

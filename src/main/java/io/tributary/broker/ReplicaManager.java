@@ -381,14 +381,19 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
     }
 
     /**
-     * The partitions this broker leads whose ISR holds another of {@code liveBrokers}: those a
-     * controlled shutdown can and must hand over before the broker goes.
+     * What a controlled shutdown still waits for: the partitions this broker leads whose ISR holds
+     * another of {@code liveBrokers} (to be handed over), and those another live broker leads whose
+     * ISR still holds this one (to be left, so that leader's high watermark does not wait for a
+     * broker on its way out).
      */
-    public List<TopicPartition> leadershipsToHandOver(Set<Integer> liveBrokers) {
+    public List<TopicPartition> pendingForControlledShutdown(Set<Integer> liveBrokers) {
         List<TopicPartition> out = new ArrayList<>();
         for (Partition p : partitions.values()) {
             Partition.ReplicaState s = p.state();
-            if (s.leader() == brokerId && s.isr().stream().anyMatch(r -> r != brokerId && liveBrokers.contains(r))) {
+            boolean handOver = s.leader() == brokerId
+                    && s.isr().stream().anyMatch(r -> r != brokerId && liveBrokers.contains(r));
+            boolean leave = s.leader() != brokerId && liveBrokers.contains(s.leader()) && s.isr().contains(brokerId);
+            if (handOver || leave) {
                 out.add(p.topicPartition());
             }
         }

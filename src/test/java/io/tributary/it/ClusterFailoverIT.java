@@ -221,9 +221,13 @@ class ClusterFailoverIT {
                 b.stop();
                 long stoppedMs = msSince(stopAt);
                 TopicPartitionInfo after = awaitLeaderOtherThan(topic, id);
-                String messages = Files.readString(b.messagesLog());
-                assertTrue(messages.contains("controlled shutdown handed every leadership over"),
-                        "broker " + id + " handed its leaderships over before stopping");
+                // The last change to the partition's state (its leader moved, or the broker left the ISR) came
+                // before the broker's registration went: ZooKeeper's zxids order the two. Without a controlled
+                // shutdown the controller would only react to the registration disappearing.
+                long stateChanged = zkStat("/brokers/topics/" + topic + "/partitions/0/state").getMzxid();
+                long deregistered = zkStat("/brokers/ids").getPzxid();
+                assertTrue(stateChanged < deregistered, "broker " + id + " handed over (state zxid 0x"
+                        + Long.toHexString(stateChanged) + ") before it deregistered (0x" + Long.toHexString(deregistered) + ")");
                 int stopped = id;
                 after = await("broker " + id + " out of the ISR", Duration.ofSeconds(30), () -> {
                     TopicPartitionInfo info = describeOrNull(topic);
@@ -335,6 +339,14 @@ class ClusterFailoverIT {
     }
 
     // ---------------------------------------------------------------- cluster helpers
+
+    private org.apache.zookeeper.data.Stat zkStat(String path) throws Exception {
+        try (org.apache.curator.framework.CuratorFramework zk = org.apache.curator.framework.CuratorFrameworkFactory
+                .newClient(zooKeeper.connectString(), 10_000, 10_000, new org.apache.curator.retry.RetryOneTime(500))) {
+            zk.start();
+            return zk.checkExists().forPath(path);
+        }
+    }
 
     private LibertyServer broker(int id) {
         return brokers.get(id - 1);
