@@ -345,7 +345,9 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
                 if (next == null) {
                     continue;
                 }
-                switch (write(t, tp, current, next)) {
+                String why = shuttingDown.isEmpty() ? "live brokers " + live
+                        : "live brokers " + live + ", shutting down " + shuttingDown;
+                switch (write(t, tp, current, next, why)) {
                     case MOVED -> {
                         return;
                     }
@@ -363,11 +365,11 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
 
     private enum WriteOutcome { WRITTEN, RETRY, SKIPPED, MOVED }
 
-    private WriteOutcome write(Term t, TopicPartition tp, PartitionState current, PartitionState next) {
+    private WriteOutcome write(Term t, TopicPartition tp, PartitionState current, PartitionState next, String why) {
         try {
             PartitionState written = metadata.setPartitionStateAsController(tp, next, t.epochZkVersion());
-            LOG.log(Level.INFO, "Controller {0}: {1} leader {2} -> {3} (epoch {4}), ISR {5}", brokerId, tp,
-                    current.leader(), written.leader(), written.leaderEpoch(), written.isr());
+            LOG.log(Level.INFO, "Controller {0}: {1} leader {2} -> {3} (epoch {4}), ISR {5} ({6})", brokerId, tp,
+                    current.leader(), written.leader(), written.leaderEpoch(), written.isr(), why);
             return WriteOutcome.WRITTEN;
         } catch (ControllerMovedException e) {
             LOG.log(Level.WARNING, "Broker {0} was replaced as controller: {1}", brokerId, e.getMessage());
@@ -424,7 +426,7 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
             PartitionState current = metadata.partitionState(p.getKey()).orElse(null);
             PartitionState next = current == null ? null
                     : preferredLeader(current, p.getValue(), live, shuttingDown, t.epoch());
-            if (next != null && write(t, p.getKey(), current, next) == WriteOutcome.MOVED) {
+            if (next != null && write(t, p.getKey(), current, next, "preferred replica") == WriteOutcome.MOVED) {
                 return;
             }
         }
