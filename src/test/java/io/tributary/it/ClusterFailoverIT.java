@@ -195,11 +195,17 @@ class ClusterFailoverIT {
             System.out.printf("Failover (SIGSTOP): broker %d paused; broker %d elected leader after %d ms; acknowledged"
                             + " writes resumed within %d ms; after SIGCONT broker %d rejoined the ISR as a follower in %d ms%n",
                     leaderId, after.leader().id(), electedMs, resumedMs, leaderId, msSince(contAt));
-            String messages = Files.readString(leader.messagesLog());
-            assertTrue(messages.contains("accept no writes until the session is back"),
+            assertTrue(Files.readString(leader.messagesLog()).contains("accept no writes until the session is back"),
                     "the paused leader fenced itself when it found its session gone");
-            assertTrue(messages.contains("ZooKeeper session back; partition states re-read"),
-                    "and re-read the partition states before acting again");
+            // Its caches may bring it back as a follower before the re-read has finished.
+            await("the paused leader re-reading the partition states before acting again", Duration.ofSeconds(30), () -> {
+                try {
+                    return Files.readString(leader.messagesLog()).contains("ZooKeeper session back; partition states re-read")
+                            ? true : null;
+                } catch (IOException e) {
+                    return null;
+                }
+            });
             TopicPartitionInfo now = describe(topic);
             assertNotEquals(leaderId, now.leader().id(), "the newer leader stays; the old one follows");
             load.awaitAcks(100);
