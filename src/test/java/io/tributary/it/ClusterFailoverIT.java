@@ -195,17 +195,11 @@ class ClusterFailoverIT {
             System.out.printf("Failover (SIGSTOP): broker %d paused; broker %d elected leader after %d ms; acknowledged"
                             + " writes resumed within %d ms; after SIGCONT broker %d rejoined the ISR as a follower in %d ms%n",
                     leaderId, after.leader().id(), electedMs, resumedMs, leaderId, msSince(contAt));
-            assertTrue(Files.readString(leader.messagesLog()).contains("accept no writes until the session is back"),
-                    "the paused leader fenced itself when it found its session gone");
+            awaitLogged(leader, "accept no writes until the session is back",
+                    "the paused leader fencing itself when it found its session gone");
             // Its caches may bring it back as a follower before the re-read has finished.
-            await("the paused leader re-reading the partition states before acting again", Duration.ofSeconds(30), () -> {
-                try {
-                    return Files.readString(leader.messagesLog()).contains("ZooKeeper session back; partition states re-read")
-                            ? true : null;
-                } catch (IOException e) {
-                    return null;
-                }
-            });
+            awaitLogged(leader, "ZooKeeper session back; partition states re-read",
+                    "the paused leader re-reading the partition states before acting again");
             TopicPartitionInfo now = describe(topic);
             assertNotEquals(leaderId, now.leader().id(), "the newer leader stays; the old one follows");
             load.awaitAcks(100);
@@ -345,6 +339,31 @@ class ClusterFailoverIT {
     }
 
     // ---------------------------------------------------------------- cluster helpers
+
+    /** Waits for a line in the broker's messages.log; on timeout the failure shows its ZooKeeper-related lines. */
+    private static void awaitLogged(LibertyServer b, String text, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String messages = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                messages = Files.readString(b.messagesLog());
+            } catch (IOException e) {
+                messages = "";
+            }
+            if (messages.contains(text)) {
+                return;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        String relevant = messages.lines().filter(l -> l.contains("ZooKeeper") || l.contains("State change")
+                || l.contains("Broker ") || l.contains("Session")).collect(Collectors.joining("\n"));
+        fail("Timed out waiting for " + what + " (\"" + text + "\") in " + b.messagesLog() + ":\n" + relevant);
+    }
 
     private org.apache.zookeeper.data.Stat zkStat(String path) throws Exception {
         try (org.apache.curator.framework.CuratorFramework zk = org.apache.curator.framework.CuratorFrameworkFactory
