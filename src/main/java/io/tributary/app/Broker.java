@@ -1,5 +1,6 @@
 package io.tributary.app;
 
+import io.tributary.broker.ControlledShutdown;
 import io.tributary.broker.LogDirIdentity;
 import io.tributary.broker.Partitioner;
 import io.tributary.broker.RecordService;
@@ -188,6 +189,7 @@ public class Broker {
     private void finishStartup() {
         replicaManager.loadFromMetadata();
         metadata.addListener(replicaManager);
+        session.addListener(replicaManager::onConnectionStateChanged);
         // Committed offsets are read back from __consumer_offsets, which log recovery has just made consistent.
         groupCoordinator = new GroupCoordinator(config.groups(), new OffsetsTopic(topicService, replicaManager,
                 config.groups().offsetsTopicNumPartitions(), config.groups().offsetsTopicSegmentBytes(), clock),
@@ -217,12 +219,17 @@ public class Broker {
         groupAdmin = new GroupAdmin(groupCoordinator, topicService, replicaManager);
         List<Endpoint> endpoints = config.kafka().advertisedListeners().stream()
                 .map(l -> new Endpoint(l.name(), "PLAINTEXT", l.host(), l.port())).toList();
+        // A request left by a run that was stopped in the middle of its controlled shutdown.
+        metadata.cancelControlledShutdown(config.brokerId());
         registerBroker(new BrokerInfo(config.brokerId(), config.advertisedHost(), endpoints, Optional.empty(),
                 Map.of("http", "http://" + config.advertisedHost() + ":" + config.httpPort())));
         long lagMs = config.replication().replicaLagTimeMaxMs();
         isrShrinkTask = executors.scheduler().scheduleWithFixedDelay(() -> replicaManager.shrinkIsrs(lagMs),
                 Math.max(1, lagMs / 2), Math.max(1, lagMs / 2), TimeUnit.MILLISECONDS);
-        controller = new Controller(curator, metadata, config.brokerId(), config.replication().uncleanLeaderElection(),
+        controller = new Controller(curator, metadata, config.brokerId(), new Controller.Settings(
+                config.replication().uncleanLeaderElection(), config.replication().autoLeaderRebalance(),
+                TimeUnit.SECONDS.toMillis(config.replication().leaderImbalanceCheckIntervalSeconds()),
+                config.replication().leaderImbalancePerBrokerPercentage()),
                 executors.threadFactory(), clock);
         try {
             controller.start();
@@ -281,6 +288,14 @@ public class Broker {
             return;
         }
         LOG.log(Level.INFO, "Broker {0} shutting down", config.brokerId());
+        if (previous == State.RUNNING && config.replication().controlledShutdown() && !session.isConnected()) {
+            LOG.log(Level.WARNING, "Broker {0}: no controlled shutdown, ZooKeeper is not connected", config.brokerId());
+        } else if (previous == State.RUNNING && config.replication().controlledShutdown()) {
+            // Before the controller steps down: if this broker is the controller, it moves its own partitions.
+            closeQuietly("controlled shutdown", () -> new ControlledShutdown(config.brokerId(), replicaManager, metadata,
+                    config.replication().controlledShutdownMaxRetries(),
+                    config.replication().controlledShutdownRetryBackoffMs(), clock).run());
+        }
         closeQuietly("controller", () -> {
             if (controller != null) {
                 controller.close();
@@ -340,6 +355,9 @@ public class Broker {
         try {
             step.run();
         } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             LOG.log(Level.WARNING, "Error closing " + what + ": " + e.getMessage(), e);
         }
     }

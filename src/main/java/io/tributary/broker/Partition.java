@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,6 +41,14 @@ import java.util.function.LongSupplier;
  * Appends keep the leader's offsets and epochs ({@link PartitionLog#appendAsFollower}); the high
  * watermark follows the leader's. Appends and truncations name the leader epoch they were fetched
  * under and are refused once the state has moved on, so a fetch from a deposed leader cannot land.
+ *
+ * <h2>Without ZooKeeper</h2>
+ * Leadership is only as good as the broker's ZooKeeper session: while the session is suspended or
+ * lost (the {@code authority} this partition is given says so), another broker may already lead
+ * in a newer epoch. The partition then refuses appends as leader (NOT_LEADER_OR_FOLLOWER), neither
+ * advances the high watermark nor changes the ISR, and fails the produces waiting for
+ * acknowledgements, so nothing the new leader might lack is exposed or acknowledged. Reads below
+ * the high watermark go on: those records are on every in-sync replica.
  *
  * <p>Thread-safe: {@code leaderIsrLock} is taken for writing by state changes and for reading by
  * appends and fetches, so no append runs across a change of leadership.
@@ -91,6 +100,8 @@ public final class Partition {
     private final PartitionLog log;
     private final LongSupplier clock;
     private final IsrChannel isrChannel;
+    /** Whether this broker's ZooKeeper session lets it act as leader now. */
+    private final BooleanSupplier authority;
     private final ReentrantReadWriteLock leaderIsrLock = new ReentrantReadWriteLock();
     private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<DelayedAck> delayedAcks = new ConcurrentLinkedQueue<>();
@@ -103,10 +114,19 @@ public final class Partition {
     }
 
     Partition(int localBrokerId, PartitionLog log, ReplicaState state, LongSupplier clock, IsrChannel isrChannel) {
+        this(localBrokerId, log, state, clock, isrChannel, () -> true);
+    }
+
+    /**
+     * @param authority whether the broker's ZooKeeper session is connected, so that it may act as leader
+     */
+    Partition(int localBrokerId, PartitionLog log, ReplicaState state, LongSupplier clock, IsrChannel isrChannel,
+              BooleanSupplier authority) {
         this.localBrokerId = localBrokerId;
         this.log = log;
         this.clock = clock;
         this.isrChannel = isrChannel;
+        this.authority = authority;
         updateState(state);
     }
 
@@ -195,6 +215,9 @@ public final class Partition {
                 throw new NotLeaderOrFollowerException("Broker " + localBrokerId + " does not lead " + topicPartition()
                         + "; the leader is broker " + current.leader());
             }
+            if (!authority.getAsBoolean()) {
+                throw notLeaderWithoutSession();
+            }
             int minIsr = minInSyncReplicas();
             if (requiredAcks == -1 && current.isr().size() < minIsr) {
                 throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition() + " " + current.isr()
@@ -217,7 +240,7 @@ public final class Partition {
     public CompletableFuture<Errors> awaitReplication(long requiredOffset) {
         DelayedAck ack = new DelayedAck(requiredOffset, new CompletableFuture<>());
         delayedAcks.add(ack);
-        if (!isLeader()) {
+        if (!isLeader() || !authority.getAsBoolean()) {
             failDelayedAcks(Errors.NOT_LEADER_OR_FOLLOWER);
         }
         completeDelayedAcks();
@@ -352,7 +375,7 @@ public final class Partition {
     /** Drops from the ISR the followers that have not caught up for {@code lagMaxMs}. */
     public void maybeShrinkIsr(long lagMaxMs) {
         ReplicaState current = state;
-        if (current.leader() != localBrokerId || isrChangeInFlight.get()) {
+        if (current.leader() != localBrokerId || isrChangeInFlight.get() || !authority.getAsBoolean()) {
             return;
         }
         long now = clock.getAsLong();
@@ -378,7 +401,8 @@ public final class Partition {
 
     private void maybeExpandIsr(int replicaId) {
         ReplicaState current = state;
-        if (current.leader() != localBrokerId || current.isr().contains(replicaId) || isrChangeInFlight.get()) {
+        if (current.leader() != localBrokerId || current.isr().contains(replicaId) || isrChangeInFlight.get()
+                || !authority.getAsBoolean()) {
             return;
         }
         FollowerState f = followers.get(replicaId);
@@ -412,7 +436,8 @@ public final class Partition {
     /** Advances the high watermark to what every in-sync replica holds; completes produces waiting for it. */
     void maybeAdvanceHighWatermark() {
         ReplicaState current = state;
-        if (current.leader() != localBrokerId) {
+        if (current.leader() != localBrokerId || !authority.getAsBoolean()) {
+            // Without a ZooKeeper session a new leader may already exist: commit nothing more.
             return;
         }
         long hw = log.logEndOffset();
@@ -457,6 +482,21 @@ public final class Partition {
                 ack.result().complete(isrSize < minIsr ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE);
             }
         }
+    }
+
+    /**
+     * The broker's ZooKeeper session is suspended or lost: produces waiting for acknowledgements are
+     * answered NOT_LEADER_OR_FOLLOWER (the client retries at whoever leads), none is acknowledged.
+     */
+    void authorityLost() {
+        if (isLeader()) {
+            failDelayedAcks(Errors.NOT_LEADER_OR_FOLLOWER);
+        }
+    }
+
+    private NotLeaderOrFollowerException notLeaderWithoutSession() {
+        return new NotLeaderOrFollowerException("Broker " + localBrokerId + " has lost its ZooKeeper session and may"
+                + " no longer lead " + topicPartition());
     }
 
     private void failDelayedAcks(Errors error) {

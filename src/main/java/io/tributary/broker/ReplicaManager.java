@@ -7,9 +7,11 @@ import io.tributary.metadata.TopicMetadata;
 import io.tributary.storage.LogConfig;
 import io.tributary.storage.LogManager;
 import io.tributary.storage.PartitionLog;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.kafka.common.TopicPartition;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -19,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -30,6 +33,11 @@ import java.util.function.LongSupplier;
  * fetching and starts a new leader epoch; one it follows is handed to the replica fetcher for its
  * leader (truncating first); a leader's ISR changes are written back to ZooKeeper conditionally on
  * the state's znode version, so they never overwrite a controller's newer decision.
+ *
+ * <p>Authority follows the ZooKeeper session: when it is suspended or lost, every partition stops
+ * acting as leader (see {@link Partition}); when it is connected again, each partition's state is
+ * re-read from ZooKeeper itself, so a partition whose leadership moved meanwhile becomes a follower
+ * of the new leader (truncating what it wrote as a deposed leader) before anything is accepted again.
  *
  * <p>Thread-safe. Metadata changes are applied under {@code metadataLock} (they are rare and must
  * not interleave: a delete racing a create of the same name); lookups are lock-free.
@@ -48,6 +56,16 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
     private final ReplicaFetcherManager fetchers;
     private final LongSupplier clock;
     private final Partition.IsrChannel isrChannel;
+    /** Where the state is re-read after a reconnection (never Curator's event thread). */
+    private final Executor background;
+    /** Guards {@code authority} and {@code connectionGeneration} together. */
+    private final Object authorityLock = new Object();
+    /** Whether the ZooKeeper session lets this broker act as leader; written under authorityLock. */
+    private volatile boolean authority = true;
+    /** Counts connection state changes, so a late re-read cannot restore authority lost after it began. */
+    private long connectionGeneration;
+    /** Set once a controlled shutdown began: no partition is followed from then on. */
+    private volatile boolean stoppedFollowing;
 
     /** A replica manager that never fetches from other brokers. */
     public ReplicaManager(int brokerId, LogManager logManager, LogConfig brokerDefaults, ClusterMetadataStore metadata) {
@@ -68,6 +86,7 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
         this.clock = clock;
         this.isrChannel = isrExecutor == null ? Partition.IsrChannel.NONE
                 : (partition, expected, isr) -> writeIsr(partition, expected, isr, isrExecutor);
+        this.background = isrExecutor == null ? Runnable::run : isrExecutor;
     }
 
     public int brokerId() {
@@ -112,7 +131,7 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
                 Partition existing = partitions.get(tp);
                 if (existing == null) {
                     PartitionLog log = logManager.getOrCreateLog(tp, config);
-                    Partition created = new Partition(brokerId, log, state, clock, isrChannel);
+                    Partition created = new Partition(brokerId, log, state, clock, isrChannel, () -> authority);
                     partitions.put(tp, created);
                     followOrLead(created, true);
                 } else {
@@ -207,7 +226,7 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
 
     /** Starts or stops fetching after a partition's state changed; called under metadataLock. */
     private void followOrLead(Partition partition, boolean leadershipChanged) {
-        if (fetchers == null) {
+        if (fetchers == null || stoppedFollowing) {
             return;
         }
         Partition.ReplicaState state = partition.state();
@@ -266,6 +285,119 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
             }
             followOrLead(partition, partition.updateState(toReplicaState(published.get(), partition.state().replicas())));
         }
+    }
+
+    // ---------------------------------------------------------------- ZooKeeper session
+
+    /**
+     * Follows the ZooKeeper connection (register it with the broker's session): SUSPENDED or LOST
+     * takes authority away at once; CONNECTED or RECONNECTED gives it back once every partition's
+     * state has been re-read from ZooKeeper. Returns at once; runs on Curator's event thread.
+     */
+    public void onConnectionStateChanged(ConnectionState newState) {
+        long generation;
+        synchronized (authorityLock) {
+            generation = ++connectionGeneration;
+            if (!newState.isConnected()) {
+                boolean had = authority;
+                authority = false;
+                if (had) {
+                    long led = 0;
+                    for (Partition p : partitions.values()) {
+                        if (p.isLeader()) {
+                            led++;
+                            p.authorityLost();
+                        }
+                    }
+                    LOG.log(Level.WARNING, "Broker {0}: ZooKeeper connection {1}; the {2} partitions led here accept"
+                            + " no writes until the session is back", brokerId, newState, led);
+                }
+                return;
+            }
+        }
+        background.execute(() -> reassertAuthority(generation));
+    }
+
+    /** Re-reads every partition's state from ZooKeeper and, if the connection held meanwhile, resumes leading. */
+    private void reassertAuthority(long generation) {
+        try {
+            synchronized (metadataLock) {
+                for (Partition partition : List.copyOf(partitions.values())) {
+                    TopicPartition tp = partition.topicPartition();
+                    Optional<PartitionState> published = metadata.readPartitionState(tp);
+                    if (published.isPresent()) {
+                        followOrLead(partition, partition.updateState(
+                                toReplicaState(published.get(), partition.state().replicas())));
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Broker " + brokerId + " could not re-read partition states after reconnecting;"
+                    + " retrying", e);
+            synchronized (authorityLock) {
+                if (generation != connectionGeneration) {
+                    return;
+                }
+            }
+            CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, background).execute(() -> reassertAuthority(generation));
+            return;
+        }
+        long led = 0;
+        synchronized (authorityLock) {
+            if (generation != connectionGeneration) {
+                return;
+            }
+            if (authority) {
+                return;
+            }
+            authority = true;
+        }
+        for (Partition p : partitions.values()) {
+            if (p.isLeader()) {
+                led++;
+                p.maybeAdvanceHighWatermark();
+            }
+        }
+        LOG.log(Level.INFO, "Broker {0}: ZooKeeper session back; partition states re-read, {1} partitions led here",
+                brokerId, led);
+    }
+
+    /** Whether the ZooKeeper session lets this broker act as leader now. */
+    public boolean hasAuthority() {
+        return authority;
+    }
+
+    // ---------------------------------------------------------------- controlled shutdown
+
+    /**
+     * Stops every replica fetcher and follows no partition from now on, so that a broker on its way
+     * out is not added back to ISRs it is being taken out of. Idempotent.
+     */
+    public void stopFollowing() {
+        stoppedFollowing = true;
+        if (fetchers != null) {
+            fetchers.close();
+        }
+    }
+
+    /**
+     * What a controlled shutdown still waits for: the partitions this broker leads whose ISR holds
+     * another of {@code liveBrokers} (to be handed over), and those another live broker leads whose
+     * ISR still holds this one (to be left, so that leader's high watermark does not wait for a
+     * broker on its way out).
+     */
+    public List<TopicPartition> pendingForControlledShutdown(Set<Integer> liveBrokers) {
+        List<TopicPartition> out = new ArrayList<>();
+        for (Partition p : partitions.values()) {
+            Partition.ReplicaState s = p.state();
+            boolean handOver = s.leader() == brokerId
+                    && s.isr().stream().anyMatch(r -> r != brokerId && liveBrokers.contains(r));
+            boolean leave = s.leader() != brokerId && liveBrokers.contains(s.leader()) && s.isr().contains(brokerId);
+            if (handOver || leave) {
+                out.add(p.topicPartition());
+            }
+        }
+        return out;
     }
 
     private boolean isLocalReplica(TopicMetadata topic, int partition) {

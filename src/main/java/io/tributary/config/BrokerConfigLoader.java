@@ -108,7 +108,13 @@ public final class BrokerConfigLoader {
                 intValue("replica.fetch.response.max.bytes", 10_485_760, 0, Integer.MAX_VALUE),
                 intValue("replica.fetch.backoff.ms", 1_000, 0, Integer.MAX_VALUE),
                 socketTimeout,
-                bool("unclean.leader.election.enable", false));
+                bool("unclean.leader.election.enable", false),
+                bool("controlled.shutdown.enable", true),
+                intValue("controlled.shutdown.max.retries", 3, 1, 1_000),
+                intValue("controlled.shutdown.retry.backoff.ms", 5_000, 1, Integer.MAX_VALUE),
+                bool("auto.leader.rebalance.enable", true),
+                intValue("leader.imbalance.check.interval.seconds", 300, 1, Integer.MAX_VALUE),
+                intValue("leader.imbalance.per.broker.percentage", 10, 0, 100));
 
         return new BrokerConfig(brokerId, advertisedHost, httpPort, zooKeeper, storage, topics,
                 kafkaListener(advertisedHost), groups, replication);

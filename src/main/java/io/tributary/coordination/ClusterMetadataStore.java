@@ -716,6 +716,65 @@ public final class ClusterMetadataStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads a partition's state from ZooKeeper itself rather than the caches (which may lag after a
+     * reconnection), and brings the view up to it.
+     *
+     * @return the state, or empty if the partition has none (deleted, or not created yet)
+     */
+    public Optional<PartitionState> readPartitionState(TopicPartition tp) {
+        ensureStarted();
+        try {
+            Stat stat = new Stat();
+            byte[] data = client.getData().storingStatIn(stat).forPath(ZkPaths.partitionState(tp));
+            PartitionState state = json.parsePartitionState(data, stat.getVersion());
+            Versioned.apply(partitionStates, tp, state, stat);
+            return Optional.of(state);
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw zkFailure("read the state of " + tp, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- controlled shutdown
+
+    /**
+     * Asks the controller to move this broker's leaderships to other in-sync replicas and to take it
+     * out of the ISRs it is in: an ephemeral {@code /tributary/controlled_shutdown/<id>} (so a
+     * request dies with the session that made it), whose data is rewritten on each attempt so the
+     * controller looks again.
+     */
+    public void requestControlledShutdown(int brokerId, int attempt) {
+        ensureStarted();
+        String path = ZkPaths.controlledShutdown(brokerId);
+        byte[] data = ("{\"version\":1,\"attempt\":" + attempt + ",\"timestamp\":\"" + clock.millis() + "\"}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            try {
+                client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data);
+            } catch (KeeperException.NodeExistsException e) {
+                client.setData().forPath(path, data);
+            }
+        } catch (Exception e) {
+            throw zkFailure("ask the controller for the controlled shutdown of broker " + brokerId, e);
+        }
+    }
+
+    /** Withdraws a controlled-shutdown request (one left by an earlier run of this broker). Idempotent. */
+    public void cancelControlledShutdown(int brokerId) {
+        ensureStarted();
+        try {
+            client.delete().forPath(ZkPaths.controlledShutdown(brokerId));
+        } catch (KeeperException.NoNodeException gone) {
+            // Nothing to withdraw.
+        } catch (Exception e) {
+            throw zkFailure("withdraw the controlled shutdown of broker " + brokerId, e);
+        }
+    }
+
     // ---------------------------------------------------------------- cache events (viewThread)
 
     private void onBrokerEvent(CuratorCacheListener.Type type, ChildData oldData, ChildData data) {

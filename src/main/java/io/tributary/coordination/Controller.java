@@ -4,6 +4,9 @@ import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.PartitionState;
 import io.tributary.metadata.TopicMetadata;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.kafka.common.TopicPartition;
@@ -16,6 +19,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,7 +53,17 @@ import java.util.concurrent.atomic.AtomicReference;
  *       lets any live replica lead;</li>
  *   <li>an ISR member whose broker is gone is dropped from the ISR at once (its leader would drop it
  *       after {@code replica.lag.time.max.ms} anyway).</li>
+ *   <li>a broker that asked for a controlled shutdown (a child of {@code /tributary/controlled_shutdown})
+ *       hands each partition it leads to the first other live in-sync replica, with a leader epoch one
+ *       higher, and leaves every ISR; it is never chosen as a leader while the request stands. A
+ *       partition with no other live in-sync replica keeps its leader.</li>
  * </ul>
+ *
+ * <p>With {@code auto.leader.rebalance.enable}, every {@code leader.imbalance.check.interval.seconds}
+ * it counts, for each broker, the partitions whose preferred replica (the first of the assignment)
+ * it is but which another broker leads; when that share exceeds
+ * {@code leader.imbalance.per.broker.percentage}, each of those partitions whose preferred replica is
+ * live and in the ISR gets it back as leader, with a leader epoch one higher and the ISR unchanged.
  *
  * <p>Leadership follows the ZooKeeper connection: the latch reports a suspended or lost connection
  * as lost leadership. Thread-safe: every decision runs on the controller's own single thread.
@@ -65,31 +80,61 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
     private record Term(int epoch, int epochZkVersion) {
     }
 
+    /**
+     * What the controller decides by.
+     *
+     * @param uncleanLeaderElection         broker default of {@code unclean.leader.election.enable}; a topic
+     *                                      config overrides it
+     * @param autoLeaderRebalance           {@code auto.leader.rebalance.enable}
+     * @param leaderImbalanceCheckIntervalMs {@code leader.imbalance.check.interval.seconds}, in milliseconds
+     * @param leaderImbalancePerBrokerPercentage {@code leader.imbalance.per.broker.percentage}
+     */
+    public record Settings(boolean uncleanLeaderElection, boolean autoLeaderRebalance, long leaderImbalanceCheckIntervalMs,
+                           int leaderImbalancePerBrokerPercentage) {
+        public Settings {
+            if (leaderImbalanceCheckIntervalMs <= 0) {
+                throw new IllegalArgumentException("leader.imbalance.check.interval must be positive");
+            }
+        }
+
+        /** Kafka's defaults, with the given unclean election default. */
+        public static Settings defaults(boolean uncleanLeaderElection) {
+            return new Settings(uncleanLeaderElection, true, 300_000, 10);
+        }
+    }
+
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final CuratorFramework client;
     private final ClusterMetadataStore metadata;
     private final int brokerId;
-    private final boolean uncleanLeaderElection;
+    private final Settings settings;
     private final Clock clock;
     private final ScheduledExecutorService thread;
     private final LeaderLatch latch;
+    /** The standing controlled-shutdown requests. */
+    private final CuratorCache shutdownRequests;
     /** Set only on the controller thread; null while not controller. */
     private volatile Term term;
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
+    /** The periodic preferred-leader check of the current term; touched only on the controller thread. */
+    private ScheduledFuture<?> rebalanceTask;
 
-    /**
-     * @param uncleanLeaderElection broker default of {@code unclean.leader.election.enable}; a topic
-     *                              config overrides it
-     */
+    /** A controller with Kafka's defaults for leader rebalancing. */
     public Controller(CuratorFramework client, ClusterMetadataStore metadata, int brokerId, boolean uncleanLeaderElection,
+                      ThreadFactory threadFactory, Clock clock) {
+        this(client, metadata, brokerId, Settings.defaults(uncleanLeaderElection), threadFactory, clock);
+    }
+
+    public Controller(CuratorFramework client, ClusterMetadataStore metadata, int brokerId, Settings settings,
                       ThreadFactory threadFactory, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.metadata = Objects.requireNonNull(metadata, "metadata");
         this.brokerId = brokerId;
-        this.uncleanLeaderElection = uncleanLeaderElection;
+        this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = clock;
         this.thread = Executors.newSingleThreadScheduledExecutor(threadFactory);
         this.latch = new LeaderLatch(client, ZkPaths.CONTROLLER_ELECTION, Integer.toString(brokerId));
+        this.shutdownRequests = CuratorCache.build(client, ZkPaths.CONTROLLED_SHUTDOWN);
     }
 
     /** Joins the election. Idempotent. */
@@ -97,6 +142,14 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             return;
         }
+        try {
+            client.create().creatingParentsIfNeeded().forPath(ZkPaths.CONTROLLED_SHUTDOWN);
+        } catch (KeeperException.NodeExistsException alreadyThere) {
+            // Normal after the first broker has started.
+        }
+        shutdownRequests.listenable().addListener(CuratorCacheListener.builder()
+                .forAll((type, oldData, data) -> queueSweep()).build(), thread);
+        shutdownRequests.start();
         metadata.addListener(this);
         latch.addListener(this, thread);
         latch.start();
@@ -109,6 +162,7 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
             return;
         }
         metadata.removeListener(this);
+        shutdownRequests.close();
         try {
             latch.close(LeaderLatch.CloseMode.SILENT);
         } catch (Exception e) {
@@ -150,6 +204,7 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
             announce(t);
             LOG.log(Level.INFO, "Broker {0} is the controller (epoch {1})", brokerId, t.epoch());
             sweep();
+            scheduleRebalance();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -165,6 +220,25 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
             LOG.log(Level.INFO, "Broker {0} is no longer the controller", brokerId);
         }
         term = null;
+        if (rebalanceTask != null) {
+            rebalanceTask.cancel(false);
+            rebalanceTask = null;
+        }
+    }
+
+    private void scheduleRebalance() {
+        if (!settings.autoLeaderRebalance()) {
+            return;
+        }
+        if (rebalanceTask != null) {
+            rebalanceTask.cancel(false);
+        }
+        long interval = settings.leaderImbalanceCheckIntervalMs();
+        try {
+            rebalanceTask = thread.scheduleWithFixedDelay(this::rebalance, interval, interval, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            rebalanceTask = null;
+        }
     }
 
     /** Increments /controller_epoch conditionally; null if leadership was lost meanwhile. */
@@ -255,37 +329,31 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
         if (t == null || !latch.hasLeadership()) {
             return;
         }
-        Set<Integer> live = new HashSet<>();
-        metadata.liveBrokers().forEach(b -> live.add(b.id()));
+        Set<Integer> live = liveBrokerIds();
+        Set<Integer> shuttingDown = shuttingDown();
         boolean retry = false;
         for (TopicMetadata topic : metadata.topics().values()) {
             boolean unclean = Boolean.parseBoolean(topic.configs().getOrDefault("unclean.leader.election.enable",
-                    Boolean.toString(uncleanLeaderElection)));
+                    Boolean.toString(settings.uncleanLeaderElection())));
             for (Map.Entry<Integer, List<Integer>> p : topic.assignment().entrySet()) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.getKey());
                 PartitionState current = metadata.partitionState(tp).orElse(null);
                 if (current == null) {
                     continue;
                 }
-                PartitionState next = decide(current, p.getValue(), live, unclean, t.epoch());
+                PartitionState next = decide(current, p.getValue(), live, shuttingDown, unclean, t.epoch());
                 if (next == null) {
                     continue;
                 }
-                try {
-                    PartitionState written = metadata.setPartitionStateAsController(tp, next, t.epochZkVersion());
-                    LOG.log(Level.INFO, "Controller {0}: {1} leader {2} -> {3} (epoch {4}), ISR {5}", brokerId, tp,
-                            current.leader(), written.leader(), written.leaderEpoch(), written.isr());
-                } catch (ControllerMovedException e) {
-                    LOG.log(Level.WARNING, "Broker {0} was replaced as controller: {1}", brokerId, e.getMessage());
-                    term = null;
-                    return;
-                } catch (StalePartitionStateException e) {
-                    retry = true;
-                } catch (UnknownTopicOrPartitionException e) {
-                    // Deleted meanwhile.
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "Controller could not update " + tp + "; retrying", e);
-                    retry = true;
+                String why = shuttingDown.isEmpty() ? "live brokers " + live
+                        : "live brokers " + live + ", shutting down " + shuttingDown;
+                switch (write(t, tp, current, next, why)) {
+                    case MOVED -> {
+                        return;
+                    }
+                    case RETRY -> retry = true;
+                    default -> {
+                    }
                 }
             }
         }
@@ -295,37 +363,156 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
         }
     }
 
+    private enum WriteOutcome { WRITTEN, RETRY, SKIPPED, MOVED }
+
+    private WriteOutcome write(Term t, TopicPartition tp, PartitionState current, PartitionState next, String why) {
+        try {
+            PartitionState written = metadata.setPartitionStateAsController(tp, next, t.epochZkVersion());
+            LOG.log(Level.INFO, "Controller {0}: {1} leader {2} -> {3} (epoch {4}), ISR {5} ({6})", brokerId, tp,
+                    current.leader(), written.leader(), written.leaderEpoch(), written.isr(), why);
+            return WriteOutcome.WRITTEN;
+        } catch (ControllerMovedException e) {
+            LOG.log(Level.WARNING, "Broker {0} was replaced as controller: {1}", brokerId, e.getMessage());
+            term = null;
+            return WriteOutcome.MOVED;
+        } catch (StalePartitionStateException e) {
+            return WriteOutcome.RETRY;
+        } catch (UnknownTopicOrPartitionException e) {
+            // Deleted meanwhile.
+            return WriteOutcome.SKIPPED;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Controller could not update " + tp + "; retrying", e);
+            return WriteOutcome.RETRY;
+        }
+    }
+
     /**
-     * The state a partition must move to given the live brokers, or null if it is fine as it is.
+     * The preferred-leader check: gives leadership back to the first replica of the assignment on
+     * brokers whose share of preferred partitions led elsewhere exceeds the configured percentage.
+     * A write that loses a race waits for the next check.
+     */
+    private void rebalance() {
+        Term t = term;
+        if (t == null || !latch.hasLeadership()) {
+            return;
+        }
+        Set<Integer> live = liveBrokerIds();
+        Set<Integer> shuttingDown = shuttingDown();
+        Map<Integer, int[]> counts = new HashMap<>();
+        List<Map.Entry<TopicPartition, List<Integer>>> partitions = new ArrayList<>();
+        for (TopicMetadata topic : metadata.topics().values()) {
+            for (Map.Entry<Integer, List<Integer>> p : topic.assignment().entrySet()) {
+                if (p.getValue().isEmpty()) {
+                    continue;
+                }
+                TopicPartition tp = new TopicPartition(topic.name(), p.getKey());
+                PartitionState current = metadata.partitionState(tp).orElse(null);
+                if (current == null) {
+                    continue;
+                }
+                int[] c = counts.computeIfAbsent(p.getValue().get(0), id -> new int[2]);
+                c[0]++;
+                if (current.leader() != p.getValue().get(0)) {
+                    c[1]++;
+                }
+                partitions.add(Map.entry(tp, p.getValue()));
+            }
+        }
+        for (Map.Entry<TopicPartition, List<Integer>> p : partitions) {
+            int[] c = counts.get(p.getValue().get(0));
+            if (!imbalanced(c[1], c[0], settings.leaderImbalancePerBrokerPercentage())) {
+                continue;
+            }
+            PartitionState current = metadata.partitionState(p.getKey()).orElse(null);
+            PartitionState next = current == null ? null
+                    : preferredLeader(current, p.getValue(), live, shuttingDown, t.epoch());
+            if (next != null && write(t, p.getKey(), current, next, "preferred replica") == WriteOutcome.MOVED) {
+                return;
+            }
+        }
+    }
+
+    private Set<Integer> liveBrokerIds() {
+        Set<Integer> live = new HashSet<>();
+        metadata.liveBrokers().forEach(b -> live.add(b.id()));
+        return live;
+    }
+
+    /** Brokers with a standing controlled-shutdown request. */
+    private Set<Integer> shuttingDown() {
+        Set<Integer> ids = new HashSet<>();
+        shutdownRequests.stream().map(ChildData::getPath).forEach(path ->
+                ZkPaths.controlledShutdownOf(path).ifPresent(ids::add));
+        return ids;
+    }
+
+    /**
+     * Whether a broker leading {@code total - notLed} of the {@code total} partitions it is the
+     * preferred replica of is out of balance: Kafka's {@code notLed / total > percentage / 100}.
+     */
+    static boolean imbalanced(int notLed, int total, int percentage) {
+        return total > 0 && (long) notLed * 100 > (long) percentage * total;
+    }
+
+    /**
+     * The state that gives a partition back to its preferred replica (the first of the assignment),
+     * or null if it leads already or cannot: it is not live, is shutting down or is not in the ISR.
      * Package-private and pure, for tests.
      */
+    static PartitionState preferredLeader(PartitionState current, List<Integer> replicas, Set<Integer> live,
+                                          Set<Integer> shuttingDown, int controllerEpoch) {
+        int preferred = replicas.get(0);
+        if (current.leader() == preferred || !live.contains(preferred) || shuttingDown.contains(preferred)
+                || !current.isr().contains(preferred)) {
+            return null;
+        }
+        return new PartitionState(preferred, current.leaderEpoch() + 1, current.isr(), controllerEpoch,
+                current.zkVersion());
+    }
+
+    /** {@link #decide(PartitionState, List, Set, Set, boolean, int)} with no broker shutting down. */
     static PartitionState decide(PartitionState current, List<Integer> replicas, Set<Integer> live, boolean unclean,
                                  int controllerEpoch) {
+        return decide(current, replicas, live, Set.of(), unclean, controllerEpoch);
+    }
+
+    /**
+     * The state a partition must move to given the live brokers and those shutting down, or null if
+     * it is fine as it is. Package-private and pure, for tests.
+     */
+    static PartitionState decide(PartitionState current, List<Integer> replicas, Set<Integer> live,
+                                 Set<Integer> shuttingDown, boolean unclean, int controllerEpoch) {
         List<Integer> liveIsr = new ArrayList<>();
         for (int r : current.isr()) {
             if (live.contains(r)) {
                 liveIsr.add(r);
             }
         }
+        List<Integer> eligibleIsr = new ArrayList<>(liveIsr);
+        eligibleIsr.removeAll(shuttingDown);
         boolean leaderLive = current.leader() >= 0 && live.contains(current.leader());
-        if (leaderLive) {
-            if (liveIsr.size() < current.isr().size()) {
-                if (!liveIsr.contains(current.leader())) {
-                    liveIsr.add(0, current.leader());
+        if (leaderLive && shuttingDown.contains(current.leader())) {
+            // Controlled shutdown: hand over to the next in-sync replica that stays.
+            for (int r : replicas) {
+                if (eligibleIsr.contains(r)) {
+                    return new PartitionState(r, current.leaderEpoch() + 1, eligibleIsr, controllerEpoch,
+                            current.zkVersion());
                 }
-                return new PartitionState(current.leader(), current.leaderEpoch(), liveIsr, controllerEpoch,
-                        current.zkVersion());
             }
-            return null;
+            // No one to hand over to: it keeps leading; only the dead leave the ISR.
+            return shrunk(current, liveIsr, controllerEpoch);
+        }
+        if (leaderLive) {
+            return shrunk(current, eligibleIsr, controllerEpoch);
         }
         for (int r : replicas) {
-            if (liveIsr.contains(r)) {
-                return new PartitionState(r, current.leaderEpoch() + 1, liveIsr, controllerEpoch, current.zkVersion());
+            if (eligibleIsr.contains(r)) {
+                return new PartitionState(r, current.leaderEpoch() + 1, eligibleIsr, controllerEpoch, current.zkVersion());
             }
         }
         if (unclean) {
             for (int r : replicas) {
-                if (live.contains(r)) {
+                if (live.contains(r) && !shuttingDown.contains(r)) {
                     return new PartitionState(r, current.leaderEpoch() + 1, List.of(r), controllerEpoch,
                             current.zkVersion());
                 }
@@ -337,6 +524,18 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
                     controllerEpoch, current.zkVersion());
         }
         return null;
+    }
+
+    /** The same leader and epoch with the ISR cut down to {@code keep} (and the leader), or null if no one leaves. */
+    private static PartitionState shrunk(PartitionState current, List<Integer> keep, int controllerEpoch) {
+        List<Integer> isr = new ArrayList<>(keep);
+        if (!isr.contains(current.leader())) {
+            isr.add(0, current.leader());
+        }
+        if (isr.containsAll(current.isr())) {
+            return null;
+        }
+        return new PartitionState(current.leader(), current.leaderEpoch(), isr, controllerEpoch, current.zkVersion());
     }
 
     private static byte[] bytes(String s) {

@@ -24,6 +24,11 @@ public final class ZkPaths {
     public static final String CONTROLLER_EPOCH = "/controller_epoch";
     /** Where brokers run for controller (a Curator LeaderLatch); {@link #CONTROLLER} names the winner as Kafka does. */
     public static final String CONTROLLER_ELECTION = "/tributary/controller_election";
+    /**
+     * Where a broker that is stopping cleanly asks the controller to move its leaderships away
+     * first: one ephemeral child per broker id (Kafka sends a ControlledShutdown request instead).
+     */
+    public static final String CONTROLLED_SHUTDOWN = "/tributary/controlled_shutdown";
     public static final String ADMIN = "/admin";
     public static final String DELETE_TOPICS = "/admin/delete_topics";
     /** Kafka's producer id block allocation: the last block handed out, cluster-wide. */
@@ -34,6 +39,23 @@ public final class ZkPaths {
 
     public static String broker(int id) {
         return BROKER_IDS + "/" + id;
+    }
+
+    public static String controlledShutdown(int brokerId) {
+        return CONTROLLED_SHUTDOWN + "/" + brokerId;
+    }
+
+    /** The broker id of {@code /tributary/controlled_shutdown/<id>}, or empty for any other path. */
+    static Optional<Integer> controlledShutdownOf(String path) {
+        String rest = childOf(CONTROLLED_SHUTDOWN, path);
+        if (rest == null || rest.indexOf('/') >= 0) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Integer.parseInt(rest));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     public static String topic(String topic) {

@@ -113,6 +113,38 @@ class PartitionReplicationTest {
     }
 
     @Test
+    void aLeaderWithoutItsZooKeeperSessionRefusesWritesAndCommitsNothingUntilItIsBack() {
+        Map<String, String> cfg = Map.of("min.insync.replicas", "2");
+        java.util.concurrent.atomic.AtomicBoolean session = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Partition.IsrChannel channel = (p, expected, isr) -> {
+            isrWrites.add(isr);
+            return CompletableFuture.completedFuture(null);
+        };
+        Partition leader = new Partition(1, log(1, cfg), new Partition.ReplicaState(1, 0, List.of(1, 2), List.of(1, 2), 1, 0),
+                now::get, channel, session::get);
+        Partition f2 = new Partition(2, log(2, cfg), new Partition.ReplicaState(1, 0, List.of(1, 2), List.of(1, 2), 1, 0));
+
+        var info = leader.appendAsLeader(batch("a", "b"), (short) -1);
+        CompletableFuture<Errors> waiting = leader.awaitReplication(info.lastOffset() + 1);
+        session.set(false);
+        leader.authorityLost();
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, waiting.getNow(null), "a waiting produce is not acknowledged");
+        assertThrows(NotLeaderOrFollowerException.class, () -> leader.appendAsLeader(batch("c"), (short) -1));
+        assertThrows(NotLeaderOrFollowerException.class, () -> leader.appendAsLeader(batch("c"), (short) 1));
+        fetch(leader, f2, 2);
+        fetch(leader, f2, 2);
+        assertEquals(0, leader.log().highWatermark(), "nothing committed without the session");
+        now.addAndGet(60_000);
+        leader.maybeShrinkIsr(10_000);
+        assertTrue(isrWrites.isEmpty(), "no ISR change without the session");
+
+        session.set(true);
+        fetch(leader, f2, 2);
+        assertEquals(2, leader.log().highWatermark(), "committed again once the session is back");
+        assertEquals(2, leader.appendAsLeader(batch("c"), (short) -1).firstOffset());
+    }
+
+    @Test
     void theHighWatermarkWaitsForEveryInSyncReplicaAndAcksAllCompletesThen() {
         Map<String, String> cfg = Map.of("min.insync.replicas", "2");
         Partition leader = partition(1, state(1, 0, List.of(1, 2, 3)), cfg);

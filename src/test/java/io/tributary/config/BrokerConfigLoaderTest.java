@@ -32,6 +32,32 @@ class BrokerConfigLoaderTest {
     }
 
     @Test
+    void controlledShutdownAndLeaderRebalancingDefaultToKafkasAndCanBeChanged() {
+        ReplicationConfig d = load(Map.of("log.dirs", "/data/a")).replication();
+        assertTrue(d.controlledShutdown());
+        assertEquals(3, d.controlledShutdownMaxRetries());
+        assertEquals(5_000, d.controlledShutdownRetryBackoffMs());
+        assertTrue(d.autoLeaderRebalance());
+        assertEquals(300, d.leaderImbalanceCheckIntervalSeconds());
+        assertEquals(10, d.leaderImbalancePerBrokerPercentage());
+        assertEquals(d, ReplicationConfig.defaults());
+
+        ReplicationConfig c = load(Map.of("controlled.shutdown.enable", "false", "controlled.shutdown.max.retries", "5",
+                "controlled.shutdown.retry.backoff.ms", "200", "auto.leader.rebalance.enable", "false",
+                "leader.imbalance.check.interval.seconds", "7", "leader.imbalance.per.broker.percentage", "25")).replication();
+        assertFalse(c.controlledShutdown());
+        assertEquals(5, c.controlledShutdownMaxRetries());
+        assertEquals(200, c.controlledShutdownRetryBackoffMs());
+        assertFalse(c.autoLeaderRebalance());
+        assertEquals(7, c.leaderImbalanceCheckIntervalSeconds());
+        assertEquals(25, c.leaderImbalancePerBrokerPercentage());
+        assertEquals("leader.imbalance.per.broker.percentage", assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("leader.imbalance.per.broker.percentage", "101"))).property());
+        assertEquals("controlled.shutdown.max.retries", assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("controlled.shutdown.max.retries", "0"))).property());
+    }
+
+    @Test
     void brokerLogSettingsBecomeTopicDefaultsUnderTopicNames() {
         Map<String, String> props = new HashMap<>();
         props.put("log.dirs", "/a, /b");

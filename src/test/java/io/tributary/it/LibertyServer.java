@@ -49,6 +49,7 @@ public final class LibertyServer implements AutoCloseable {
     private int httpPort;
     private int kafkaPort;
     private int startCount;
+    private volatile boolean paused;
 
     public LibertyServer(App app, Map<String, String> brokerProperties) {
         this.app = app;
@@ -140,6 +141,7 @@ public final class LibertyServer implements AutoCloseable {
         if (process == null || !process.isAlive()) {
             return;
         }
+        paused = false;
         process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         waitForExit(Duration.ofSeconds(30));
@@ -147,6 +149,45 @@ public final class LibertyServer implements AutoCloseable {
 
     public boolean isAlive() {
         return process != null && process.isAlive();
+    }
+
+    /**
+     * {@code kill -STOP}: the server's processes freeze (as in a long GC pause or a stalled VM) with
+     * their sockets open; {@link #resume()} lets them go on.
+     */
+    public void pause() {
+        signal("STOP");
+        paused = true;
+    }
+
+    /** {@code kill -CONT} after {@link #pause()}. */
+    public void resume() {
+        signal("CONT");
+        paused = false;
+    }
+
+    public boolean isPaused() {
+        return paused && isAlive();
+    }
+
+    private void signal(String name) {
+        if (!isAlive()) {
+            throw new IllegalStateException("not running");
+        }
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("kill", "-" + name));
+        command.add(Long.toString(process.pid()));
+        process.toHandle().descendants().forEach(h -> command.add(Long.toString(h.pid())));
+        try {
+            Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " failed: " + new String(kill.getInputStream().readAllBytes()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private void waitForExit(Duration timeout) {
