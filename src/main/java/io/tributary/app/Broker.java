@@ -15,6 +15,7 @@ import io.tributary.coordination.ZooKeeperSession;
 import io.tributary.group.GroupAdmin;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.ManagedMembers;
+import io.tributary.group.OffsetsLeadership;
 import io.tributary.metadata.TopicMetadata;
 import io.tributary.group.OffsetsTopic;
 import io.tributary.metadata.BrokerInfo;
@@ -82,6 +83,7 @@ public class Broker {
     private volatile TopicService topicService;
     private volatile RecordService recordService;
     private volatile GroupCoordinator groupCoordinator;
+    private volatile OffsetsLeadership offsetsLeadership;
     private volatile ManagedMembers managedMembers;
     private volatile GroupAdmin groupAdmin;
     private volatile String clusterId;
@@ -189,10 +191,18 @@ public class Broker {
         replicaManager.loadFromMetadata();
         metadata.addListener(replicaManager);
         // Committed offsets are read back from __consumer_offsets, which log recovery has just made consistent.
+        // Each broker coordinates the groups of the __consumer_offsets partitions it leads, loading them
+        // from the log when it becomes leader.
+        ClusterMetadataStore view = metadata;
         groupCoordinator = new GroupCoordinator(config.groups(), new OffsetsTopic(topicService, replicaManager,
-                config.groups().offsetsTopicNumPartitions(), config.groups().offsetsTopicSegmentBytes(), clock),
-                executors.scheduler(), clock);
+                config.groups().offsetsTopicNumPartitions(), config.groups().offsetsTopicSegmentBytes(),
+                config.groups().offsetsTopicReplicationFactor(), config.groups().offsetsCommitTimeoutMs(),
+                () -> Math.max(1, view.liveBrokers().size()), clock),
+                executors.scheduler(), clock, GroupCoordinator.Ownership.OFFSETS_PARTITION_LEADER);
         groupCoordinator.start();
+        offsetsLeadership = new OffsetsLeadership(replicaManager, groupCoordinator);
+        metadata.addListener(offsetsLeadership);
+        offsetsLeadership.refresh();
         managedMembers = new ManagedMembers(groupCoordinator, executors.scheduler(), () -> {
             Map<String, Integer> counts = new HashMap<>();
             metadata.topics().forEach((name, topic) -> counts.put(name, topic.partitionCount()));
@@ -297,6 +307,9 @@ public class Broker {
         closeQuietly("broker registration", () -> {
             if (metadata != null) {
                 metadata.removeListener(replicaManager);
+                if (offsetsLeadership != null) {
+                    metadata.removeListener(offsetsLeadership);
+                }
                 metadata.deregisterBroker();
             }
         });
