@@ -1,5 +1,6 @@
 package io.tributary.app;
 
+import io.tributary.broker.LeaderForwarder;
 import io.tributary.broker.LogDirIdentity;
 import io.tributary.broker.Partitioner;
 import io.tributary.broker.RecordService;
@@ -20,6 +21,7 @@ import io.tributary.metadata.TopicMetadata;
 import io.tributary.group.OffsetsTopic;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.Endpoint;
+import io.tributary.metadata.PartitionState;
 import io.tributary.storage.LogConfig;
 import io.tributary.storage.LogManager;
 import io.tributary.storage.LogManagerConfig;
@@ -62,6 +64,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public class Broker {
 
     private static final System.Logger LOG = System.getLogger(Broker.class.getName());
+    /** Tries of a request forwarded to a partition's leader while leadership moves, and the pause between them. */
+    private static final int FORWARD_ATTEMPTS = 5;
+    private static final long FORWARD_BACKOFF_MS = 400;
 
     /** Where the broker is in its life. */
     public enum State { LATENT, STARTING, RUNNING, FAILED, CLOSED }
@@ -82,6 +87,7 @@ public class Broker {
     private volatile ScheduledFuture<?> isrShrinkTask;
     private volatile TopicService topicService;
     private volatile RecordService recordService;
+    private volatile LeaderForwarder forwarder;
     private volatile GroupCoordinator groupCoordinator;
     private volatile OffsetsLeadership offsetsLeadership;
     private volatile ManagedMembers managedMembers;
@@ -158,7 +164,12 @@ public class Broker {
                     executors.executor(), clock::millis);
             topicService = new TopicService(config.brokerId(), metadata, replicaManager, config.topics(),
                     brokerLogConfig, config.storage().topicDefaults().keySet());
-            recordService = new RecordService(topicService, replicaManager, new Partitioner(), clock);
+            forwarder = new LeaderForwarder(config.brokerId(),
+                    id -> view.broker(id).flatMap(b -> b.endpoint(interBrokerListener))
+                            .map(e -> new InetSocketAddress(e.host(), e.port())),
+                    tp -> view.partitionState(tp).map(PartitionState::leader).orElse(PartitionState.NO_LEADER),
+                    config.replication().socketTimeoutMs(), FORWARD_ATTEMPTS, FORWARD_BACKOFF_MS);
+            recordService = new RecordService(topicService, replicaManager, new Partitioner(), clock, forwarder);
 
             LOG.log(Level.INFO, "Broker {0} of cluster {1} connected to ZooKeeper at {2}; loading logs from {3}",
                     config.brokerId(), clusterId, connect, config.storage().logDirs());
@@ -302,6 +313,9 @@ public class Broker {
             }
             if (fetchers != null) {
                 fetchers.close();
+            }
+            if (forwarder != null) {
+                forwarder.close();
             }
         });
         closeQuietly("broker registration", () -> {
