@@ -13,6 +13,7 @@ import io.tributary.coordination.Controller;
 import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.coordination.ZooKeeperSession;
+import io.tributary.group.CoordinatorPlacement;
 import io.tributary.group.GroupAdmin;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.ManagedMembers;
@@ -43,6 +44,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
@@ -432,6 +434,29 @@ public class Broker {
 
     public ReplicaManager replicas() {
         return requireRunning(replicaManager);
+    }
+
+    /**
+     * The broker that coordinates a group now: the live leader of its {@code __consumer_offsets}
+     * partition (this broker for a coordinator of every group); empty while there is none (the
+     * topic is created by the first look-up).
+     */
+    public OptionalInt groupCoordinatorOf(String groupId) {
+        GroupCoordinator coordinator = groups();
+        if (coordinator.ownership() == GroupCoordinator.Ownership.EVERY_GROUP) {
+            return OptionalInt.of(config.brokerId());
+        }
+        java.util.Set<Integer> live = new java.util.HashSet<>();
+        metadata.liveBrokers().forEach(b -> live.add(b.id()));
+        live.add(config.brokerId());
+        return CoordinatorPlacement.coordinator(coordinator.storePartition(groupId),
+                p -> metadata.partitionState(new org.apache.kafka.common.TopicPartition(OffsetsTopic.NAME, p))
+                        .map(PartitionState::leader).orElse(PartitionState.NO_LEADER), live::contains);
+    }
+
+    /** The HTTP base address a live broker registered ({@code http://host:port}). */
+    public Optional<String> httpEndpointOf(int brokerId) {
+        return requireRunning(metadata).broker(brokerId).map(b -> b.extra().get("http"));
     }
 
     /** Present once the broker runs; says whether this broker is the controller. */
