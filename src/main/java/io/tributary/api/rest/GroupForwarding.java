@@ -9,6 +9,7 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.apache.kafka.common.protocol.Errors;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,7 +94,17 @@ public class GroupForwarding {
         while (true) {
             OptionalInt coordinator = broker.groupCoordinatorOf(groupId);
             if (coordinator.isPresent() && coordinator.getAsInt() == self) {
-                return;
+                Errors local = broker.groups().coordinatorError(groupId);
+                if (local != Errors.COORDINATOR_LOAD_IN_PROGRESS && local != Errors.NOT_COORDINATOR
+                        || System.nanoTime() > deadline) {
+                    // Served here (the resource answers whatever is left, e.g. an invalid group id).
+                    return;
+                }
+                // Elected a moment ago: the group's partition is being loaded (or the election is
+                // published but not yet applied here). Wait for it rather than answer from an empty view.
+                problem = "the coordinator is loading the group";
+                sleepBriefly();
+                continue;
             }
             if (forwarded && coordinator.isPresent()) {
                 abort(request, rawPath, "Broker " + self + " does not coordinate group '" + groupId
@@ -128,13 +139,16 @@ public class GroupForwarding {
                 abort(request, rawPath, "Group '" + groupId + "' cannot be served now (" + problem + "); retry.");
                 return;
             }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                abort(request, rawPath, "Interrupted while looking for the group's coordinator.");
-                return;
-            }
+            sleepBriefly();
+        }
+    }
+
+    private static void sleepBriefly() throws IOException {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("Interrupted while looking for the group's coordinator");
         }
     }
 
