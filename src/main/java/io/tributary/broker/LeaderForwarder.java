@@ -4,7 +4,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.LeaderNotAvailableException;
-import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.FencedLeaderEpochException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.UnknownLeaderEpochException;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -169,8 +171,9 @@ public final class LeaderForwarder implements AutoCloseable {
             } catch (IOException e) {
                 lastProblem = "broker " + leader + " could not be reached: " + e.getMessage();
                 LOG.log(Level.DEBUG, "Forwarding to broker {0} for {1} failed: {2}", leader, tp, e.getMessage());
-            } catch (RetriableException e) {
-                // NOT_LEADER_OR_FOLLOWER and the like: leadership moved on; ask the metadata again.
+            } catch (NotLeaderOrFollowerException | LeaderNotAvailableException | FencedLeaderEpochException
+                     | UnknownLeaderEpochException e) {
+                // Leadership moved on (or is moving): ask the metadata again.
                 healthy = true;
                 lastProblem = "broker " + leader + " answered " + e.getMessage();
             } catch (ApiException e) {
