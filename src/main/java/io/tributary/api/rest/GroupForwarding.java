@@ -2,7 +2,6 @@ package io.tributary.api.rest;
 
 import io.tributary.app.Broker;
 import io.tributary.app.BrokerExecutors;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -41,7 +40,8 @@ import java.util.regex.Pattern;
  * {@link #LOCATE_TIMEOUT}; a group still without one, or a coordinator that cannot be reached
  * after {@link #ATTEMPTS} tries, is answered 503, which clients may retry.
  *
- * <p>Thread-safe: the HTTP client is shared and closed with the application.
+ * <p>Thread-safe: one HTTP client, on the broker's managed executor, serves every request; on Java 17
+ * it has nothing to close (its idle connections go with it when the application stops).
  */
 @ApplicationScoped
 public class GroupForwarding {
@@ -194,11 +194,5 @@ public class GroupForwarding {
         boolean v2 = rawPath.startsWith("consumers") || rawPath.startsWith("/consumers");
         request.abortWith(Response.status(503).type(MediaType.APPLICATION_JSON_TYPE)
                 .entity(new ErrorResponse(v2 ? 50300 : 503, message)).build());
-    }
-
-    @PreDestroy
-    void close() {
-        // java.net.http.HttpClient holds no resources beyond its (managed) executor and idle connections,
-        // which it drops when unreferenced; nothing to close on Java 17.
     }
 }
