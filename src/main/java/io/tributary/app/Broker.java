@@ -1,6 +1,7 @@
 package io.tributary.app;
 
 import io.tributary.broker.ControlledShutdown;
+import io.tributary.broker.LeaderForwarder;
 import io.tributary.broker.LogDirIdentity;
 import io.tributary.broker.Partitioner;
 import io.tributary.broker.RecordService;
@@ -13,13 +14,16 @@ import io.tributary.coordination.Controller;
 import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.coordination.ZooKeeperSession;
+import io.tributary.group.CoordinatorPlacement;
 import io.tributary.group.GroupAdmin;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.ManagedMembers;
+import io.tributary.group.OffsetsLeadership;
 import io.tributary.metadata.TopicMetadata;
 import io.tributary.group.OffsetsTopic;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.Endpoint;
+import io.tributary.metadata.PartitionState;
 import io.tributary.storage.LogConfig;
 import io.tributary.storage.LogManager;
 import io.tributary.storage.LogManagerConfig;
@@ -41,6 +45,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
@@ -62,6 +67,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public class Broker {
 
     private static final System.Logger LOG = System.getLogger(Broker.class.getName());
+    /** Tries of a request forwarded to a partition's leader while leadership moves, and the pause between them. */
+    private static final int FORWARD_ATTEMPTS = 5;
+    private static final long FORWARD_BACKOFF_MS = 400;
 
     /** Where the broker is in its life. */
     public enum State { LATENT, STARTING, RUNNING, FAILED, CLOSED }
@@ -82,7 +90,9 @@ public class Broker {
     private volatile ScheduledFuture<?> isrShrinkTask;
     private volatile TopicService topicService;
     private volatile RecordService recordService;
+    private volatile LeaderForwarder forwarder;
     private volatile GroupCoordinator groupCoordinator;
+    private volatile OffsetsLeadership offsetsLeadership;
     private volatile ManagedMembers managedMembers;
     private volatile GroupAdmin groupAdmin;
     private volatile String clusterId;
@@ -157,7 +167,12 @@ public class Broker {
                     executors.executor(), clock::millis);
             topicService = new TopicService(config.brokerId(), metadata, replicaManager, config.topics(),
                     brokerLogConfig, config.storage().topicDefaults().keySet());
-            recordService = new RecordService(topicService, replicaManager, new Partitioner(), clock);
+            forwarder = new LeaderForwarder(config.brokerId(),
+                    id -> view.broker(id).flatMap(b -> b.endpoint(interBrokerListener))
+                            .map(e -> new InetSocketAddress(e.host(), e.port())),
+                    tp -> view.partitionState(tp).map(PartitionState::leader).orElse(PartitionState.NO_LEADER),
+                    config.replication().socketTimeoutMs(), FORWARD_ATTEMPTS, FORWARD_BACKOFF_MS);
+            recordService = new RecordService(topicService, replicaManager, new Partitioner(), clock, forwarder);
 
             LOG.log(Level.INFO, "Broker {0} of cluster {1} connected to ZooKeeper at {2}; loading logs from {3}",
                     config.brokerId(), clusterId, connect, config.storage().logDirs());
@@ -191,10 +206,18 @@ public class Broker {
         metadata.addListener(replicaManager);
         session.addListener(replicaManager::onConnectionStateChanged);
         // Committed offsets are read back from __consumer_offsets, which log recovery has just made consistent.
+        // Each broker coordinates the groups of the __consumer_offsets partitions it leads, loading them
+        // from the log when it becomes leader.
+        ClusterMetadataStore view = metadata;
         groupCoordinator = new GroupCoordinator(config.groups(), new OffsetsTopic(topicService, replicaManager,
-                config.groups().offsetsTopicNumPartitions(), config.groups().offsetsTopicSegmentBytes(), clock),
-                executors.scheduler(), clock);
+                config.groups().offsetsTopicNumPartitions(), config.groups().offsetsTopicSegmentBytes(),
+                config.groups().offsetsTopicReplicationFactor(), config.groups().offsetsCommitTimeoutMs(),
+                () -> Math.max(1, view.liveBrokers().size()), clock),
+                executors.scheduler(), clock, GroupCoordinator.Ownership.OFFSETS_PARTITION_LEADER);
         groupCoordinator.start();
+        offsetsLeadership = new OffsetsLeadership(replicaManager, groupCoordinator);
+        metadata.addListener(offsetsLeadership);
+        offsetsLeadership.refresh();
         managedMembers = new ManagedMembers(groupCoordinator, executors.scheduler(), () -> {
             Map<String, Integer> counts = new HashMap<>();
             metadata.topics().forEach((name, topic) -> counts.put(name, topic.partitionCount()));
@@ -308,10 +331,16 @@ public class Broker {
             if (fetchers != null) {
                 fetchers.close();
             }
+            if (forwarder != null) {
+                forwarder.close();
+            }
         });
         closeQuietly("broker registration", () -> {
             if (metadata != null) {
                 metadata.removeListener(replicaManager);
+                if (offsetsLeadership != null) {
+                    metadata.removeListener(offsetsLeadership);
+                }
                 metadata.deregisterBroker();
             }
         });
@@ -423,6 +452,29 @@ public class Broker {
 
     public ReplicaManager replicas() {
         return requireRunning(replicaManager);
+    }
+
+    /**
+     * The broker that coordinates a group now: the live leader of its {@code __consumer_offsets}
+     * partition (this broker for a coordinator of every group); empty while there is none (the
+     * topic is created by the first look-up).
+     */
+    public OptionalInt groupCoordinatorOf(String groupId) {
+        GroupCoordinator coordinator = groups();
+        if (coordinator.ownership() == GroupCoordinator.Ownership.EVERY_GROUP) {
+            return OptionalInt.of(config.brokerId());
+        }
+        java.util.Set<Integer> live = new java.util.HashSet<>();
+        metadata.liveBrokers().forEach(b -> live.add(b.id()));
+        live.add(config.brokerId());
+        return CoordinatorPlacement.coordinator(coordinator.storePartition(groupId),
+                p -> metadata.partitionState(new org.apache.kafka.common.TopicPartition(OffsetsTopic.NAME, p))
+                        .map(PartitionState::leader).orElse(PartitionState.NO_LEADER), live::contains);
+    }
+
+    /** The HTTP base address a live broker registered ({@code http://host:port}). */
+    public Optional<String> httpEndpointOf(int brokerId) {
+        return requireRunning(metadata).broker(brokerId).map(b -> b.extra().get("http"));
     }
 
     /** Present once the broker runs; says whether this broker is the controller. */

@@ -49,6 +49,8 @@ final class BrokerConfigEntries {
         values.put("log.dir.min.free.bytes", Long.toString(config.storage().minFreeBytes()));
         values.put("offsets.topic.num.partitions", Integer.toString(config.groups().offsetsTopicNumPartitions()));
         values.put("offsets.topic.segment.bytes", Integer.toString(config.groups().offsetsTopicSegmentBytes()));
+        values.put("offsets.topic.replication.factor", Integer.toString(config.groups().offsetsTopicReplicationFactor()));
+        values.put("offsets.commit.timeout.ms", Integer.toString(config.groups().offsetsCommitTimeoutMs()));
         values.put("group.min.session.timeout.ms", Integer.toString(config.groups().minSessionTimeoutMs()));
         values.put("group.max.session.timeout.ms", Integer.toString(config.groups().maxSessionTimeoutMs()));
         values.put("group.initial.rebalance.delay.ms", Integer.toString(config.groups().initialRebalanceDelayMs()));

@@ -15,9 +15,10 @@ import java.nio.ByteBuffer;
 /**
  * A blocking Kafka-protocol client for one broker-to-broker connection: one request at a time, the
  * wire format done by kafka-clients' request and response classes (size-prefixed frames with a
- * request header). Used by a replica fetcher thread, which has nothing else to do while it waits.
+ * request header). Used by a replica fetcher thread, which has nothing else to do while it waits,
+ * and by the {@link LeaderForwarder}'s pool, which lends each connection to one request at a time.
  *
- * <p>Not thread-safe: one owner thread. {@link #close()} may be called from any thread to unblock it.
+ * <p>Not thread-safe: one owner thread at a time. {@link #close()} may be called from any thread to unblock it.
  */
 final class InterBrokerClient implements AutoCloseable {
 

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Produces records that arrive one by one (REST, WebSocket) and reads records back by offset.
@@ -24,6 +25,11 @@ import java.util.Map;
  *
  * <p>A call is validated as a whole before anything is appended: an unknown partition or a record
  * too large rejects the call and leaves every log untouched.
+ *
+ * <p>In a cluster, a partition this broker does not lead is produced to and read from its leader
+ * through the {@link LeaderForwarder}: the caller gets the leader's answer. A call whose records go
+ * to partitions led by several brokers is appended partition by partition, so if a leader fails in
+ * the middle, the partitions before it keep their records.
  *
  * <p>Thread-safe.
  */
@@ -49,12 +55,38 @@ public final class RecordService {
     private final ReplicaManager replicas;
     private final Partitioner partitioner;
     private final Clock clock;
+    /** Null: every partition is served locally (one broker, tests). */
+    private final LeaderForwarder forwarder;
 
     public RecordService(TopicService topics, ReplicaManager replicas, Partitioner partitioner, Clock clock) {
+        this(topics, replicas, partitioner, clock, null);
+    }
+
+    public RecordService(TopicService topics, ReplicaManager replicas, Partitioner partitioner, Clock clock,
+                         LeaderForwarder forwarder) {
         this.topics = topics;
         this.replicas = replicas;
         this.partitioner = partitioner;
         this.clock = clock;
+        this.forwarder = forwarder;
+    }
+
+    /** The local replica if this broker should serve the partition itself: it leads it, or nothing forwards. */
+    private Optional<Partition> servedHere(TopicPartition tp) {
+        Optional<Partition> local;
+        try {
+            local = Optional.of(replicas.partitionOrThrow(tp));
+        } catch (UnknownPartitionException e) {
+            if (forwarder == null) {
+                throw e;
+            }
+            // The partition exists (the caller checked) but has no replica here.
+            local = Optional.empty();
+        }
+        if (forwarder == null || local.isPresent() && local.get().isLeader()) {
+            return local;
+        }
+        return Optional.empty();
     }
 
     /**
@@ -91,30 +123,49 @@ public final class RecordService {
         }
 
         long now = clock.millis();
-        Map<Partition, List<MemoryRecords>> batchesByPartition = new LinkedHashMap<>();
+        Map<Integer, Optional<Partition>> servedBy = new LinkedHashMap<>();
+        Map<Integer, List<MemoryRecords>> batchesByPartition = new LinkedHashMap<>();
         for (Map.Entry<Integer, List<Integer>> e : indexesByPartition.entrySet()) {
-            Partition partition = replicas.partitionOrThrow(new TopicPartition(topicName, e.getKey()));
-            LogConfig config = partition.log().config();
+            Optional<Partition> local = servedHere(new TopicPartition(topicName, e.getKey()));
+            LogConfig config = local.map(p -> p.log().config()).orElseGet(() -> topics.logConfig(topic));
             List<ProducedRecord> records = new ArrayList<>(e.getValue().size());
             for (int index : e.getValue()) {
                 records.add(requests.get(index).record());
             }
-            batchesByPartition.put(partition, RecordBatches.build(records, config.compressionType(),
+            servedBy.put(e.getKey(), local);
+            batchesByPartition.put(e.getKey(), RecordBatches.build(records, config.compressionType(),
                     config.maxMessageBytes(), now));
         }
 
         ProduceResult[] results = new ProduceResult[requests.size()];
-        for (Map.Entry<Partition, List<MemoryRecords>> e : batchesByPartition.entrySet()) {
-            Partition partition = e.getKey();
-            boolean logAppendTime = partition.log().config().messageTimestampType() == TimestampType.LOG_APPEND_TIME;
-            List<Integer> indexes = indexesByPartition.get(partition.topicPartition().partition());
+        for (Map.Entry<Integer, List<MemoryRecords>> e : batchesByPartition.entrySet()) {
+            TopicPartition tp = new TopicPartition(topicName, e.getKey());
+            Optional<Partition> local = servedBy.get(e.getKey());
+            List<Integer> indexes = indexesByPartition.get(e.getKey());
             int next = 0;
             for (MemoryRecords batch : e.getValue()) {
-                LogAppendInfo info = partition.appendAsLeader(batch);
-                for (long offset = info.firstOffset(); offset <= info.lastOffset(); offset++) {
+                long first;
+                long appendTime;
+                int count = 0;
+                for (var b : batch.batches()) {
+                    count += (int) (b.nextOffset() - b.baseOffset());
+                }
+                if (local.isPresent()) {
+                    Partition partition = local.get();
+                    LogAppendInfo info = partition.appendAsLeader(batch);
+                    first = info.firstOffset();
+                    count = (int) (info.lastOffset() - info.firstOffset() + 1);
+                    appendTime = partition.log().config().messageTimestampType() == TimestampType.LOG_APPEND_TIME
+                            ? info.logAppendTimeMs() : -1;
+                } else {
+                    LeaderForwarder.Appended appended = appendAtLeader(tp, batch);
+                    first = appended.baseOffset();
+                    appendTime = appended.logAppendTimeMs();
+                }
+                for (long offset = first; offset < first + count; offset++) {
                     int index = indexes.get(next++);
                     long ts = requests.get(index).record().timestamp();
-                    long timestamp = logAppendTime ? info.logAppendTimeMs() : ts < 0 ? now : ts;
+                    long timestamp = appendTime >= 0 ? appendTime : ts < 0 ? now : ts;
                     results[index] = new ProduceResult(chosen[index], offset, timestamp);
                 }
             }
@@ -122,12 +173,43 @@ public final class RecordService {
         return List.of(results);
     }
 
+    private LeaderForwarder.Appended appendAtLeader(TopicPartition tp, MemoryRecords batch) {
+        try {
+            return forwarder.produce(tp, batch);
+        } catch (LeaderForwarder.LeaderIsLocal local) {
+            // Leadership came here meanwhile.
+            LogAppendInfo info = replicas.partitionOrThrow(tp).appendAsLeader(batch);
+            Partition partition = replicas.partitionOrThrow(tp);
+            return new LeaderForwarder.Appended(info.firstOffset(),
+                    partition.log().config().messageTimestampType() == TimestampType.LOG_APPEND_TIME
+                            ? info.logAppendTimeMs() : -1);
+        }
+    }
+
     /**
      * Reads committed records of one partition from {@code offset}, whole batches up to about
      * {@code maxBytes} (at least one record when there is one).
      */
     public ReadResult read(String topicName, int partitionId, long offset, int maxBytes, int maxRecords) {
-        Partition partition = replicas.partitionOrThrow(new TopicPartition(topicName, partitionId));
+        TopicPartition tp = new TopicPartition(topicName, partitionId);
+        if (forwarder != null) {
+            TopicMetadata topic = topics.describeOrThrow(topicName);
+            if (partitionId < 0 || partitionId >= topic.partitionCount()) {
+                throw new UnknownPartitionException(topicName, partitionId, topic.partitionCount());
+            }
+            Optional<Partition> local = servedHere(tp);
+            if (local.isEmpty()) {
+                try {
+                    LeaderForwarder.Fetched fetched = forwarder.fetch(tp, offset, maxBytes);
+                    List<ConsumedRecord> out = new ArrayList<>();
+                    long next = RecordBatches.forEach(fetched.records(), offset, maxRecords, out::add);
+                    return new ReadResult(out, next, fetched.logStartOffset(), fetched.highWatermark());
+                } catch (LeaderForwarder.LeaderIsLocal local2) {
+                    // Leadership came here meanwhile: read locally.
+                }
+            }
+        }
+        Partition partition = replicas.partitionOrThrow(tp);
         LogReadInfo info = partition.readCommitted(offset, maxBytes, true);
         List<ConsumedRecord> out = new ArrayList<>();
         long next = RecordBatches.forEach(info.records(), offset, maxRecords, out::add);

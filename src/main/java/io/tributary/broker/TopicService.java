@@ -122,6 +122,11 @@ public final class TopicService {
         }
     }
 
+    /** The topic's effective log settings: the broker's defaults with the topic's overrides. */
+    public LogConfig logConfig(TopicMetadata topic) {
+        return brokerLogConfig.withOverrides(topic.configs());
+    }
+
     public Optional<TopicMetadata> describe(String name) {
         return metadata.topic(name);
     }

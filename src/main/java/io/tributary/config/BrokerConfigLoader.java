@@ -92,7 +92,9 @@ public final class BrokerConfigLoader {
                 intValue("offsets.topic.segment.bytes", 104_857_600, 1_024, Integer.MAX_VALUE),
                 minSession, maxSession,
                 intValue("group.initial.rebalance.delay.ms", 3_000, 0, Integer.MAX_VALUE),
-                intValue("offset.metadata.max.bytes", 4_096, 0, Integer.MAX_VALUE));
+                intValue("offset.metadata.max.bytes", 4_096, 0, Integer.MAX_VALUE),
+                (short) intValue("offsets.topic.replication.factor", 3, 1, Short.MAX_VALUE),
+                intValue("offsets.commit.timeout.ms", 5_000, 1, Integer.MAX_VALUE));
 
         int socketTimeout = intValue("replica.socket.timeout.ms", 30_000, 1, Integer.MAX_VALUE);
         int fetchWait = intValue("replica.fetch.wait.max.ms", 500, 0, Integer.MAX_VALUE);

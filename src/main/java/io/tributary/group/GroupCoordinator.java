@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -52,6 +53,14 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>A group with no members, no member about to join and no commits is dropped: there is nothing to
  * remember about it, and keeping it would hold every short-lived group id in memory.
+ *
+ * <p><b>Which groups:</b> with {@link Ownership#EVERY_GROUP} (one broker, tests) this coordinator
+ * serves every group and loads the whole store at {@link #start}. With
+ * {@link Ownership#OFFSETS_PARTITION_LEADER} it serves the groups whose store partition
+ * ({@code abs(groupId.hashCode()) % partitions}) this broker leads, as in Kafka: {@link #elected}
+ * loads a partition's groups (requests for them get COORDINATOR_LOAD_IN_PROGRESS meanwhile),
+ * {@link #resigned} unloads them (their waiting requests get NOT_COORDINATOR), and every other
+ * group gets NOT_COORDINATOR, so clients find the leader with FindCoordinator.
  *
  * <p>Thread-safe. Each group is guarded by its own monitor; the group map is concurrent. Futures
  * are completed while holding the group's monitor: their dependants only serialise the answer and
@@ -123,19 +132,43 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private enum Lifecycle { LATENT, STARTED, CLOSED }
 
+    /** Which groups this coordinator serves. */
+    public enum Ownership {
+        /** Every group: a single broker. */
+        EVERY_GROUP,
+        /** The groups of the store partitions this broker leads, as announced by {@link #elected}. */
+        OFFSETS_PARTITION_LEADER
+    }
+
+    /** A store partition this coordinator leads, in the leader epoch it was elected in. */
+    private record Owned(int leaderEpoch, boolean loaded) {
+    }
+
     private final GroupConfig config;
     private final OffsetStore store;
     private final ScheduledExecutorService scheduler;
     private final java.time.Clock clock;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
     private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.LATENT);
+    private final Ownership ownership;
+    /** Store partitions led here (OFFSETS_PARTITION_LEADER); changed only under {@code ownershipLock}. */
+    private final Map<Integer, Owned> owned = new ConcurrentHashMap<>();
+    /** Serialises elections, resignations and the end of loads, which must not interleave for one partition. */
+    private final Object ownershipLock = new Object();
 
+    /** A coordinator of every group (one broker). */
     public GroupCoordinator(GroupConfig config, OffsetStore store, ScheduledExecutorService scheduler,
                             java.time.Clock clock) {
+        this(config, store, scheduler, clock, Ownership.EVERY_GROUP);
+    }
+
+    public GroupCoordinator(GroupConfig config, OffsetStore store, ScheduledExecutorService scheduler,
+                            java.time.Clock clock, Ownership ownership) {
         this.config = config;
         this.store = store;
         this.scheduler = scheduler;
         this.clock = clock;
+        this.ownership = ownership;
     }
 
     /**
@@ -145,6 +178,10 @@ public final class GroupCoordinator implements AutoCloseable {
      */
     public void start() {
         if (!lifecycle.compareAndSet(Lifecycle.LATENT, Lifecycle.STARTED)) {
+            return;
+        }
+        if (ownership == Ownership.OFFSETS_PARTITION_LEADER) {
+            // Partitions are loaded as this broker is elected their leader.
             return;
         }
         int[] count = new int[1];
@@ -163,11 +200,179 @@ public final class GroupCoordinator implements AutoCloseable {
         LOG.log(Level.INFO, "Group coordinator loaded {0} offset records of {1} groups", count[0], groups.size());
     }
 
+    // ---------------------------------------------------------------- which groups are served here
+
+    /**
+     * Whether this coordinator serves the group now: NONE, INVALID_GROUP_ID, NOT_COORDINATOR (another
+     * broker leads its store partition), COORDINATOR_LOAD_IN_PROGRESS (being loaded), or
+     * COORDINATOR_NOT_AVAILABLE (the store does not exist yet; it is created now, so a retry finds it).
+     */
+    public Errors coordinatorError(String groupId) {
+        Errors invalid = validateGroupId(groupId);
+        if (invalid != Errors.NONE) {
+            return invalid;
+        }
+        if (lifecycle.get() == Lifecycle.CLOSED) {
+            return Errors.NOT_COORDINATOR;
+        }
+        if (ownership == Ownership.EVERY_GROUP) {
+            return Errors.NONE;
+        }
+        OptionalInt partition = storePartition(groupId);
+        if (partition.isEmpty()) {
+            return Errors.COORDINATOR_NOT_AVAILABLE;
+        }
+        Owned o = owned.get(partition.getAsInt());
+        return o == null ? Errors.NOT_COORDINATOR : o.loaded() ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS;
+    }
+
+    /**
+     * The store partition that holds the group, creating the store first if it does not exist yet
+     * (empty then: its partitions have no leaders yet).
+     */
+    public OptionalInt storePartition(String groupId) {
+        int partitions = store.partitionCount();
+        if (partitions <= 0) {
+            try {
+                store.ensureCreated();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Could not create the offsets store: " + e.getMessage());
+            }
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(OffsetsTopic.partitionFor(groupId, partitions));
+    }
+
+    /**
+     * This broker leads store partition {@code partition} in {@code leaderEpoch}: its groups are
+     * loaded in the background and served once loaded. Idempotent for one epoch; a new epoch reloads
+     * (the partition may have had another leader in between).
+     */
+    public void elected(int partition, int leaderEpoch) {
+        if (ownership != Ownership.OFFSETS_PARTITION_LEADER || lifecycle.get() == Lifecycle.CLOSED) {
+            return;
+        }
+        synchronized (ownershipLock) {
+            Owned previous = owned.get(partition);
+            if (previous != null && previous.leaderEpoch() == leaderEpoch) {
+                return;
+            }
+            if (previous != null) {
+                unloadGroups(partition);
+            }
+            owned.put(partition, new Owned(leaderEpoch, false));
+        }
+        LOG.log(Level.INFO, "Loading the groups of offsets partition {0} (leader epoch {1})", partition, leaderEpoch);
+        try {
+            scheduler.execute(() -> load(partition, leaderEpoch));
+        } catch (RejectedExecutionException e) {
+            // Shutting down.
+        }
+    }
+
+    /** This broker no longer leads store partition {@code partition}: its groups are dropped. Idempotent. */
+    public void resigned(int partition) {
+        synchronized (ownershipLock) {
+            if (owned.remove(partition) == null) {
+                return;
+            }
+            int unloaded = unloadGroups(partition);
+            LOG.log(Level.INFO, "Unloaded {0} groups of offsets partition {1}: no longer its leader", unloaded,
+                    partition);
+        }
+    }
+
+    public Ownership ownership() {
+        return ownership;
+    }
+
+    /** The store partitions whose groups are served here, loaded or loading. */
+    public Set<Integer> ownedPartitions() {
+        return Set.copyOf(owned.keySet());
+    }
+
+    private void load(int partition, int leaderEpoch) {
+        Map<String, Map<TopicPartition, CommittedOffset>> loaded = new HashMap<>();
+        long started = clock.millis();
+        try {
+            store.load(partition, (groupId, tp, offset) -> {
+                if (offset == null) {
+                    Map<TopicPartition, CommittedOffset> g = loaded.get(groupId);
+                    if (g != null) {
+                        g.remove(tp);
+                    }
+                } else {
+                    loaded.computeIfAbsent(groupId, id -> new HashMap<>()).put(tp, offset);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Loading offsets partition " + partition + " failed; retrying in 1 s: "
+                    + e.getMessage(), e);
+            schedule(() -> {
+                if (owned.get(partition) != null && owned.get(partition).equals(new Owned(leaderEpoch, false))) {
+                    load(partition, leaderEpoch);
+                }
+            }, 1_000);
+            return;
+        }
+        synchronized (ownershipLock) {
+            if (!new Owned(leaderEpoch, false).equals(owned.get(partition))) {
+                // Resigned or re-elected meanwhile: this load is stale.
+                return;
+            }
+            int groupCount = 0;
+            for (Map.Entry<String, Map<TopicPartition, CommittedOffset>> e : loaded.entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    continue;
+                }
+                Group group = getOrCreate(e.getKey());
+                synchronized (group) {
+                    group.offsets.putAll(e.getValue());
+                }
+                groupCount++;
+            }
+            owned.put(partition, new Owned(leaderEpoch, true));
+            LOG.log(Level.INFO, "Loaded {0} groups of offsets partition {1} in {2} ms", groupCount, partition,
+                    clock.millis() - started);
+        }
+    }
+
+    /** Drops the groups of one store partition; called under {@code ownershipLock}. */
+    private int unloadGroups(int partition) {
+        int partitions = store.partitionCount();
+        int count = 0;
+        for (Group group : groups.values()) {
+            if (partitions > 0 && OffsetsTopic.partitionFor(group.groupId, partitions) == partition) {
+                synchronized (group) {
+                    abandon(group);
+                    group.state = GroupState.DEAD;
+                    groups.remove(group.groupId, group);
+                }
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Answers the group's waiting requests with NOT_COORDINATOR and cancels its timers; under the group's monitor. */
+    private static void abandon(Group group) {
+        cancel(group.joinTimer);
+        for (Member m : group.members.values()) {
+            cancel(m.expiry);
+            if (m.awaitingJoin != null) {
+                m.awaitingJoin.complete(JoinResult.error(Errors.NOT_COORDINATOR, m.memberId));
+            }
+            if (m.awaitingSync != null) {
+                m.awaitingSync.complete(SyncResult.error(Errors.NOT_COORDINATOR));
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- JoinGroup
 
     public CompletionStage<JoinResult> join(JoinRequest req) {
         CompletableFuture<JoinResult> result = new CompletableFuture<>();
-        Errors invalid = validateGroupId(req.groupId());
+        Errors invalid = coordinatorError(req.groupId());
         if (invalid != Errors.NONE) {
             return CompletableFuture.completedFuture(JoinResult.error(invalid, req.memberId()));
         }
@@ -387,6 +592,10 @@ public final class GroupCoordinator implements AutoCloseable {
     // ---------------------------------------------------------------- SyncGroup
 
     public CompletionStage<SyncResult> sync(SyncRequest req) {
+        Errors notHere = coordinatorError(req.groupId());
+        if (notHere != Errors.NONE) {
+            return CompletableFuture.completedFuture(SyncResult.error(notHere));
+        }
         Group group = groups.get(req.groupId());
         if (group == null) {
             return CompletableFuture.completedFuture(SyncResult.error(Errors.UNKNOWN_MEMBER_ID));
@@ -439,6 +648,10 @@ public final class GroupCoordinator implements AutoCloseable {
     // ---------------------------------------------------------------- Heartbeat and LeaveGroup
 
     public Errors heartbeat(String groupId, String memberId, String groupInstanceId, int generationId) {
+        Errors notHere = coordinatorError(groupId);
+        if (notHere != Errors.NONE) {
+            return notHere;
+        }
         Group group = groups.get(groupId);
         if (group == null) {
             return Errors.UNKNOWN_MEMBER_ID;
@@ -457,6 +670,11 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Removes members; per member NONE, UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID, or one group-level error. */
     public Map<MemberIdentity, Errors> leave(String groupId, List<MemberIdentity> leaving) {
         Map<MemberIdentity, Errors> out = new LinkedHashMap<>();
+        Errors notHere = coordinatorError(groupId);
+        if (notHere != Errors.NONE) {
+            leaving.forEach(m -> out.put(m, notHere));
+            return out;
+        }
         Group group = groups.get(groupId);
         if (group == null) {
             leaving.forEach(m -> out.put(m, Errors.UNKNOWN_MEMBER_ID));
@@ -602,7 +820,7 @@ public final class GroupCoordinator implements AutoCloseable {
      */
     public Map<TopicPartition, Errors> commitOffsets(String groupId, String memberId, String groupInstanceId,
                                                      int generationId, Map<TopicPartition, CommittedOffset> offsets) {
-        Errors error = validateGroupId(groupId);
+        Errors error = coordinatorError(groupId);
         Group group = error == Errors.NONE ? getOrCreate(groupId) : null;
         Map<TopicPartition, Errors> out = new LinkedHashMap<>();
         if (group == null) {
@@ -637,11 +855,41 @@ public final class GroupCoordinator implements AutoCloseable {
                 }
             });
             if (!accepted.isEmpty()) {
-                store.append(groupId, accepted);
-                group.offsets.putAll(accepted);
+                Errors stored = storeCommit(groupId, accepted);
+                if (stored == Errors.NONE) {
+                    group.offsets.putAll(accepted);
+                } else {
+                    accepted.keySet().forEach(tp -> out.put(tp, stored));
+                }
             }
+            maybeForget(group);
         }
         return out;
+    }
+
+    /**
+     * Writes a commit to the store, translating its failure as Kafka's coordinator does: the store
+     * partition moved (NOT_COORDINATOR), too few in-sync replicas (COORDINATOR_NOT_AVAILABLE, so
+     * the client retries), or a commit too large (INVALID_COMMIT_OFFSET_SIZE).
+     */
+    private Errors storeCommit(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
+        try {
+            store.append(groupId, offsets);
+            return Errors.NONE;
+        } catch (org.apache.kafka.common.errors.ApiException e) {
+            Errors error = Errors.forException(e);
+            LOG.log(Level.DEBUG, "Commit of group {0} failed: {1}", groupId, e.getMessage());
+            return switch (error) {
+                case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
+                case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND ->
+                        Errors.COORDINATOR_NOT_AVAILABLE;
+                case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> Errors.INVALID_COMMIT_OFFSET_SIZE;
+                default -> error;
+            };
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Commit of group " + groupId + " failed", e);
+            return Errors.UNKNOWN_SERVER_ERROR;
+        }
     }
 
     /**
@@ -680,8 +928,13 @@ public final class GroupCoordinator implements AutoCloseable {
      * @throws GroupNotEmptyException while the group has members or is rebalancing
      */
     public Map<TopicPartition, CommittedOffset> resetOffsets(String groupId, Map<TopicPartition, Long> offsets) {
-        if (validateGroupId(groupId) != Errors.NONE) {
+        Errors notHere = coordinatorError(groupId);
+        if (notHere == Errors.INVALID_GROUP_ID) {
             throw new InvalidGroupIdException("A group id must not be empty.");
+        }
+        if (notHere != Errors.NONE) {
+            throw notHere.exception("Broker cannot change the offsets of group '" + groupId + "' now: "
+                    + notHere.message());
         }
         while (true) {
             Group group = getOrCreate(groupId);
@@ -717,6 +970,9 @@ public final class GroupCoordinator implements AutoCloseable {
     public List<GroupOverview> listGroups() {
         List<GroupOverview> out = new ArrayList<>();
         for (Group group : groups.values()) {
+            if (coordinatorError(group.groupId) != Errors.NONE) {
+                continue;
+            }
             synchronized (group) {
                 if (group.state != GroupState.DEAD) {
                     out.add(new GroupOverview(group.groupId, group.protocolType == null ? "" : group.protocolType,
@@ -756,7 +1012,7 @@ public final class GroupCoordinator implements AutoCloseable {
     public Map<String, Errors> deleteGroups(Collection<String> groupIds) {
         Map<String, Errors> out = new LinkedHashMap<>();
         for (String groupId : groupIds) {
-            Errors invalid = validateGroupId(groupId);
+            Errors invalid = coordinatorError(groupId);
             if (invalid != Errors.NONE) {
                 out.put(groupId, invalid);
                 continue;
@@ -822,16 +1078,7 @@ public final class GroupCoordinator implements AutoCloseable {
         }
         for (Group group : groups.values()) {
             synchronized (group) {
-                cancel(group.joinTimer);
-                for (Member m : group.members.values()) {
-                    cancel(m.expiry);
-                    if (m.awaitingJoin != null) {
-                        m.awaitingJoin.complete(JoinResult.error(Errors.NOT_COORDINATOR, m.memberId));
-                    }
-                    if (m.awaitingSync != null) {
-                        m.awaitingSync.complete(SyncResult.error(Errors.NOT_COORDINATOR));
-                    }
-                }
+                abandon(group);
             }
         }
     }

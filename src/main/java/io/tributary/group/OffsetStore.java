@@ -25,6 +25,23 @@ public interface OffsetStore {
     /** Replays every stored change in order: {@code offset} null means deleted. */
     void load(Visitor visitor);
 
+    /**
+     * Replays the stored changes of the groups kept in one partition of the store, in order. A store
+     * that is not partitioned replays everything.
+     */
+    default void load(int partition, Visitor visitor) {
+        load(visitor);
+    }
+
+    /** How many partitions the store has: a group's changes all go to one; 0 while the store does not exist yet. */
+    default int partitionCount() {
+        return 1;
+    }
+
+    /** Creates the store if it does not exist yet (a no-op for stores that always exist). */
+    default void ensureCreated() {
+    }
+
     /** Receives the stored changes on {@link #load}. */
     interface Visitor {
         void committed(String groupId, TopicPartition partition, CommittedOffset offset);

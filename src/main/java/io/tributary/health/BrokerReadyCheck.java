@@ -1,6 +1,10 @@
 package io.tributary.health;
 
 import io.tributary.app.Broker;
+import io.tributary.broker.Partition;
+import io.tributary.metadata.PartitionState;
+import io.tributary.metadata.TopicMetadata;
+import org.apache.kafka.common.TopicPartition;
 import io.tributary.coordination.ZooKeeperSession;
 import io.tributary.storage.LogManager;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,11 +24,15 @@ import java.util.Optional;
 /**
  * Readiness probe: UP when the broker can take writes: started, its ZooKeeper session connected,
  * and every log directory online, writable and above {@code log.dir.min.free.bytes}. Each reason
- * for DOWN is in the answer's data.
+ * for DOWN is in the answer's data. It also reports, without changing the status, the partitions
+ * this broker leads that have replicas outside the ISR and the partitions of the cluster without a
+ * leader (counts and names).
  */
 @Readiness
 @ApplicationScoped
 public class BrokerReadyCheck implements HealthCheck {
+
+    private static final int MAX_NAMES = 50;
 
     private final Broker broker;
 
@@ -47,9 +55,16 @@ public class BrokerReadyCheck implements HealthCheck {
         if (state != Broker.State.RUNNING) {
             problems.add("broker is " + state.name().toLowerCase(java.util.Locale.ROOT));
         } else {
-            // Informational: a follower catching up is normal and must not take the broker out of service.
+            // Informational: a follower catching up is normal and must not take the broker out of service,
+            // and an offline partition is a cluster problem that taking this broker out would not fix.
             b.withData("controller", broker.controller().map(c -> c.isActive()).orElse(false));
-            b.withData("under.replicated.partitions", broker.replicas().underReplicatedCount());
+            List<String> underReplicated = broker.replicas().partitions().stream().filter(Partition::underReplicated)
+                    .map(p -> p.topicPartition().toString()).sorted().toList();
+            b.withData("under.replicated.partitions", underReplicated.size());
+            b.withData("under.replicated.partition.names", names(underReplicated));
+            List<String> offline = offlinePartitions();
+            b.withData("offline.partitions", offline.size());
+            b.withData("offline.partition.names", names(offline));
         }
         Optional<ZooKeeperSession> session = broker.zooKeeperSession();
         b.withData("zookeeper", session.map(ZooKeeperSession::describe).orElse("not connected"));
@@ -85,5 +100,29 @@ public class BrokerReadyCheck implements HealthCheck {
             b.withData("reason", String.join("; ", problems));
         }
         return b.status(problems.isEmpty()).build();
+    }
+
+    /** Partitions of the whole cluster without a leader, as the controller published them. */
+    private List<String> offlinePartitions() {
+        List<String> out = new ArrayList<>();
+        for (TopicMetadata topic : broker.metadata().topics().values()) {
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                TopicPartition tp = new TopicPartition(topic.name(), p);
+                Optional<PartitionState> state = broker.metadata().partitionState(tp);
+                if (state.isPresent() && state.get().leader() < 0) {
+                    out.add(tp.toString());
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** Up to {@value #MAX_NAMES} names, comma-separated, and how many more there are. */
+    private static String names(List<String> names) {
+        if (names.size() <= MAX_NAMES) {
+            return String.join(",", names);
+        }
+        return String.join(",", names.subList(0, MAX_NAMES)) + " and " + (names.size() - MAX_NAMES) + " more";
     }
 }

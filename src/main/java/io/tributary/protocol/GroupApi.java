@@ -2,7 +2,11 @@ package io.tributary.protocol;
 
 import io.tributary.group.CommittedOffset;
 import io.tributary.group.GroupCoordinator;
+import io.tributary.group.CoordinatorPlacement;
 import io.tributary.group.GroupState;
+import io.tributary.group.OffsetsTopic;
+import io.tributary.metadata.BrokerInfo;
+import io.tributary.metadata.PartitionState;
 import io.tributary.metadata.Endpoint;
 import io.tributary.metadata.TopicMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -48,6 +52,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
@@ -55,8 +60,9 @@ import java.util.stream.Collectors;
 /**
  * The group APIs of the Kafka protocol, translated to and from the {@link GroupCoordinator}:
  * FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch,
- * ListGroups, DescribeGroups and DeleteGroups. With one broker, this broker coordinates every
- * group. JoinGroup and SyncGroup answer when the coordinator completes them, which can be a
+ * ListGroups, DescribeGroups and DeleteGroups. FindCoordinator names the leader of the group's
+ * {@code __consumer_offsets} partition; the other APIs answer NOT_COORDINATOR for groups this
+ * broker does not coordinate (see {@link GroupCoordinator.Ownership}). JoinGroup and SyncGroup answer when the coordinator completes them, which can be a
  * rebalance timeout later; no thread waits for that.
  *
  * <p>Version quirks handled here: JoinGroup v0 has no rebalance timeout (the session timeout is
@@ -78,17 +84,21 @@ final class GroupApi {
         this.coordinator = coordinator;
     }
 
+    /** A group's coordinator as FindCoordinator answers it: the broker and its endpoint, or why there is none. */
+    private record Located(Errors error, int nodeId, Endpoint endpoint) {
+    }
+
     CompletionStage<RequestHandler.Response> findCoordinator(KafkaApis.RequestContext ctx, AbstractRequest request) {
         FindCoordinatorRequestData req = ((FindCoordinatorRequest) request).data();
-        Optional<Endpoint> self = broker.self().endpoint(broker.listenerName());
         FindCoordinatorResponseData out = new FindCoordinatorResponseData();
         if (ctx.version() >= 4) {
             for (String key : req.coordinatorKeys()) {
                 FindCoordinatorResponseData.Coordinator c = new FindCoordinatorResponseData.Coordinator().setKey(key);
-                Errors error = coordinatorError(req.keyType(), key, self);
+                Located located = locate(req.keyType(), key);
+                Errors error = located.error();
                 c.setErrorCode(error.code());
                 if (error == Errors.NONE) {
-                    c.setNodeId(broker.brokerId()).setHost(self.get().host()).setPort(self.get().port());
+                    c.setNodeId(located.nodeId()).setHost(located.endpoint().host()).setPort(located.endpoint().port());
                 } else {
                     c.setNodeId(-1).setHost("").setPort(-1).setErrorMessage(error.message());
                 }
@@ -96,10 +106,11 @@ final class GroupApi {
             }
             return ctx.respondNow(out);
         }
-        Errors error = coordinatorError(ctx.version() >= 1 ? req.keyType() : KEY_TYPE_GROUP, req.key(), self);
+        Located located = locate(ctx.version() >= 1 ? req.keyType() : KEY_TYPE_GROUP, req.key());
+        Errors error = located.error();
         out.setErrorCode(error.code());
         if (error == Errors.NONE) {
-            out.setNodeId(broker.brokerId()).setHost(self.get().host()).setPort(self.get().port());
+            out.setNodeId(located.nodeId()).setHost(located.endpoint().host()).setPort(located.endpoint().port());
         } else {
             out.setNodeId(-1).setHost("").setPort(-1);
             if (ctx.version() >= 1) {
@@ -109,15 +120,33 @@ final class GroupApi {
         return ctx.respondNow(out);
     }
 
-    private static Errors coordinatorError(byte keyType, String key, Optional<Endpoint> self) {
+    /**
+     * The leader of the group's {@code __consumer_offsets} partition, on this request's listener
+     * (the topic is created on the first look-up, so the first answer is COORDINATOR_NOT_AVAILABLE).
+     * A coordinator of every group answers itself.
+     */
+    private Located locate(byte keyType, String key) {
         if (keyType != KEY_TYPE_GROUP) {
             // Transactions and share groups are not coordinated here.
-            return keyType == 1 ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.INVALID_REQUEST;
+            return new Located(keyType == 1 ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.INVALID_REQUEST, -1, null);
         }
         if (key == null || key.isEmpty()) {
-            return Errors.INVALID_GROUP_ID;
+            return new Located(Errors.INVALID_GROUP_ID, -1, null);
         }
-        return self.isPresent() ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
+        Map<Integer, Endpoint> endpoints = new HashMap<>();
+        for (BrokerInfo b : broker.liveBrokers()) {
+            b.endpoint(broker.listenerName()).ifPresent(e -> endpoints.put(b.id(), e));
+        }
+        OptionalInt node = coordinator.ownership() == GroupCoordinator.Ownership.EVERY_GROUP
+                ? OptionalInt.of(broker.brokerId())
+                : CoordinatorPlacement.coordinator(coordinator.storePartition(key),
+                        p -> broker.metadata().partitionState(new TopicPartition(OffsetsTopic.NAME, p))
+                                .map(PartitionState::leader).orElse(PartitionState.NO_LEADER),
+                        endpoints::containsKey);
+        if (node.isEmpty() || !endpoints.containsKey(node.getAsInt())) {
+            return new Located(Errors.COORDINATOR_NOT_AVAILABLE, -1, null);
+        }
+        return new Located(Errors.NONE, node.getAsInt(), endpoints.get(node.getAsInt()));
     }
 
     CompletionStage<RequestHandler.Response> joinGroup(KafkaApis.RequestContext ctx, AbstractRequest request) {
@@ -236,6 +265,10 @@ final class GroupApi {
             Optional<Collection<TopicPartition>> wanted = req.topics() == null ? Optional.empty()
                     : Optional.of(req.topics().stream().flatMap(t -> t.partitionIndexes().stream()
                     .map(p -> new TopicPartition(t.name(), p))).toList());
+            Errors notHere = coordinator.coordinatorError(req.groupId());
+            if (notHere != Errors.NONE) {
+                return ctx.respondNow(out.setErrorCode(notHere.code()));
+            }
             Map<TopicPartition, CommittedOffset> offsets = coordinator.fetchOffsets(req.groupId(), wanted);
             Map<String, OffsetFetchResponseData.OffsetFetchResponseTopic> topics = new LinkedHashMap<>();
             offsets.forEach((tp, o) -> topics.computeIfAbsent(tp.topic(), n -> {
@@ -252,6 +285,11 @@ final class GroupApi {
             OffsetFetchResponseData.OffsetFetchResponseGroup group = new OffsetFetchResponseData.OffsetFetchResponseGroup()
                     .setGroupId(g.groupId()).setErrorCode(Errors.NONE.code());
             out.groups().add(group);
+            Errors notHere = coordinator.coordinatorError(g.groupId());
+            if (notHere != Errors.NONE) {
+                group.setErrorCode(notHere.code());
+                continue;
+            }
             Map<String, OffsetFetchResponseData.OffsetFetchResponseTopics> topics = new LinkedHashMap<>();
             List<TopicPartition> wanted = new ArrayList<>();
             if (g.topics() != null) {
@@ -339,6 +377,11 @@ final class GroupApi {
             DescribeGroupsResponseData.DescribedGroup described = new DescribeGroupsResponseData.DescribedGroup()
                     .setGroupId(groupId).setProtocolType("").setProtocolData("");
             out.groups().add(described);
+            Errors notHere = coordinator.coordinatorError(groupId);
+            if (notHere != Errors.NONE) {
+                described.setGroupState(GroupState.DEAD.kafkaName()).setErrorCode(notHere.code());
+                continue;
+            }
             Optional<GroupCoordinator.GroupDescription> found = coordinator.describeGroup(groupId);
             if (found.isEmpty()) {
                 // v6 clients expect GROUP_ID_NOT_FOUND (KIP-1043); older ones a Dead group, as Kafka answers them.

@@ -79,6 +79,19 @@ class BrokerConfigLoaderTest {
     }
 
     @Test
+    void theOffsetsTopicIsReplicatedThreeWaysAndCommitsWaitFiveSecondsByDefault() {
+        BrokerConfig defaults = load(Map.of());
+        assertEquals(3, defaults.groups().offsetsTopicReplicationFactor());
+        assertEquals(5_000, defaults.groups().offsetsCommitTimeoutMs());
+        BrokerConfig set = load(Map.of("offsets.topic.replication.factor", "2", "offsets.commit.timeout.ms", "100"));
+        assertEquals(2, set.groups().offsetsTopicReplicationFactor());
+        assertEquals(100, set.groups().offsetsCommitTimeoutMs());
+        InvalidBrokerConfigException e = assertThrows(InvalidBrokerConfigException.class,
+                () -> load(Map.of("offsets.topic.replication.factor", "0")));
+        assertEquals("offsets.topic.replication.factor", e.property());
+    }
+
+    @Test
     void millisecondsWinOverCoarserUnits() {
         BrokerConfig c = load(Map.of("log.retention.ms", "1000", "log.retention.hours", "1", "log.roll.ms", "50",
                 "log.roll.hours", "1"));

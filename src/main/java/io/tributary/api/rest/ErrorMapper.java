@@ -95,7 +95,8 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
                 || failure instanceof org.apache.kafka.common.InvalidRecordException) {
             status = 422;
             code = v2() ? 42200 : 422;
-        } else if (failure instanceof BrokerNotAvailableException) {
+        } else if (failure instanceof BrokerNotAvailableException
+                || failure instanceof org.apache.kafka.common.errors.RetriableException) {
             status = 503;
             code = 503;
         } else if (failure instanceof KafkaStorageException) {

@@ -1,0 +1,426 @@
+package io.tributary.it;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.requests.HeartbeatResponse;
+import org.apache.kafka.common.requests.OffsetFetchResponse;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.StringReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Three Liberty brokers on one ZooKeeper server, each an entry point to the whole cluster: group
+ * coordinators are the leaders of the groups' offsets partitions and survive the loss of their
+ * broker; REST, WebSocket and REST consumer-instance requests to a broker that does not lead a
+ * partition (or coordinate a group) get the leader's (coordinator's) answer; readiness lists
+ * offline partitions.
+ *
+ * <p>One cluster serves the whole class. Every test but the last leaves it as it found it (its
+ * own topics and groups); the last kills a broker, so it runs last.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterEntryIT {
+
+    private static final int SESSION_TIMEOUT_MS = 6_000;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String V2 = "application/vnd.kafka.v2+json";
+    private static final String JSON_V2 = "application/vnd.kafka.json.v2+json";
+
+    private static ZooKeeperProcess zooKeeper;
+    private static final Map<Integer, LibertyServer> brokers = new HashMap<>();
+    private static String clusterId;
+
+    @BeforeAll
+    static void startCluster() {
+        zooKeeper = ZooKeeperProcess.start(1_000);
+        for (int id = 1; id <= 3; id++) {
+            Map<String, String> props = new HashMap<>();
+            props.put("broker.id", Integer.toString(id));
+            props.put("zookeeper.connect", zooKeeper.connectString());
+            props.put("zookeeper.session.timeout.ms", Integer.toString(SESSION_TIMEOUT_MS));
+            props.put("advertised.host.name", "127.0.0.1");
+            props.put("replica.lag.time.max.ms", "10000");
+            props.put("replica.fetch.backoff.ms", "200");
+            props.put("offsets.topic.num.partitions", "3");
+            props.put("group.initial.rebalance.delay.ms", "200");
+            props.put("mp.openapi.scan.disable", "true");
+            brokers.put(id, new LibertyServer(props)
+                    .jvmOptions(List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")));
+        }
+        brokers.values().forEach(LibertyServer::startNoWait);
+        brokers.values().forEach(b -> b.awaitReady(Duration.ofMinutes(8)));
+        try (Admin admin = admin()) {
+            await("three live brokers", WAIT, () -> {
+                try {
+                    return admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size() == 3 ? true : null;
+                } catch (Exception e) {
+                    return null;
+                }
+            });
+        }
+        clusterId = new Http(brokers.get(1)).clusterId();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        brokers.values().forEach(LibertyServer::close);
+        if (zooKeeper != null) {
+            zooKeeper.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String bootstrap() {
+        return brokers.values().stream().filter(LibertyServer::isAlive).map(LibertyServer::kafkaBootstrap)
+                .collect(Collectors.joining(","));
+    }
+
+    private static Admin admin() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return Admin.create(p);
+    }
+
+    private static <T> T await(String what, Duration timeout, Supplier<T> probe) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            T value = probe.get();
+            if (value != null) {
+                return value;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return fail("Timed out after " + timeout + " waiting for " + what);
+    }
+
+    /** Creates a topic and waits until every partition has a leader and its full ISR. */
+    private static List<TopicPartitionInfo> createTopic(String name, int partitions, int replicationFactor) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) replicationFactor)))
+                    .all().get(30, TimeUnit.SECONDS);
+            return await(name + " led and in sync", WAIT, () -> {
+                try {
+                    TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get(10, TimeUnit.SECONDS)
+                            .get(name);
+                    boolean ready = d.partitions().stream().allMatch(p -> p.leader() != null
+                            && p.isr().size() == replicationFactor);
+                    return ready ? d.partitions() : null;
+                } catch (Exception e) {
+                    return null;
+                }
+            });
+        }
+    }
+
+    /** A live broker other than {@code id}. */
+    private static LibertyServer other(int id) {
+        return brokers.entrySet().stream().filter(e -> e.getKey() != id && e.getValue().isAlive())
+                .map(Map.Entry::getValue).findFirst().orElseThrow();
+    }
+
+    /** The broker FindCoordinator names for a group, once it names one. */
+    private static int coordinatorOf(String group) {
+        return await("a coordinator for " + group, WAIT, () -> {
+            try (RawKafkaClient c = new RawKafkaClient(other(-1).kafkaPort())) {
+                FindCoordinatorResponse r = (FindCoordinatorResponse) c.call(ApiKeys.FIND_COORDINATOR, (short) 3,
+                        new FindCoordinatorRequestData().setKey(group).setKeyType((byte) 0));
+                return r.data().errorCode() == Errors.NONE.code() ? r.data().nodeId() : null;
+            } catch (Exception e) {
+                return null;
+            }
+        });
+    }
+
+    private static JsonObject readiness(LibertyServer server) {
+        Http.Answer a = new Http(server).get("/health/ready");
+        JsonObject health = Json.createReader(new StringReader(a.body())).readObject();
+        for (var check : health.getJsonArray("checks")) {
+            JsonObject o = check.asJsonObject();
+            if (o.getString("name").equals("broker-ready")) {
+                return o.getJsonObject("data");
+            }
+        }
+        return fail("no broker-ready check in " + a.body());
+    }
+
+    // ---------------------------------------------------------------- tests
+
+    @Test
+    @Order(1)
+    void everyBrokerNamesTheSameCoordinatorAndTheOthersAnswerNotCoordinator() throws Exception {
+        String group = "find-me";
+        int coordinator = coordinatorOf(group);
+        // FindCoordinator names the leader as soon as it is published; its load of the partition follows.
+        await("the coordinator to load its partition", WAIT, () -> {
+            try (RawKafkaClient c = new RawKafkaClient(brokers.get(coordinator).kafkaPort())) {
+                OffsetFetchResponse r = (OffsetFetchResponse) c.call(ApiKeys.OFFSET_FETCH, (short) 7,
+                        new OffsetFetchRequestData().setGroupId(group).setTopics(null));
+                return r.data().errorCode() == Errors.NONE.code() ? true : null;
+            } catch (Exception e) {
+                return null;
+            }
+        });
+        for (Map.Entry<Integer, LibertyServer> b : brokers.entrySet()) {
+            try (RawKafkaClient c = new RawKafkaClient(b.getValue().kafkaPort())) {
+                FindCoordinatorResponse r = (FindCoordinatorResponse) c.call(ApiKeys.FIND_COORDINATOR, (short) 3,
+                        new FindCoordinatorRequestData().setKey(group).setKeyType((byte) 0));
+                assertEquals(Errors.NONE.code(), r.data().errorCode(), "broker " + b.getKey());
+                assertEquals(coordinator, r.data().nodeId(), "broker " + b.getKey() + " names the same coordinator");
+                assertEquals(brokers.get(coordinator).kafkaPort(), r.data().port());
+
+                OffsetFetchResponse fetched = (OffsetFetchResponse) c.call(ApiKeys.OFFSET_FETCH, (short) 7,
+                        new OffsetFetchRequestData().setGroupId(group).setTopics(null));
+                HeartbeatResponse beat = (HeartbeatResponse) c.call(ApiKeys.HEARTBEAT, (short) 4,
+                        new HeartbeatRequestData().setGroupId(group).setMemberId("nobody").setGenerationId(1));
+                if (b.getKey() == coordinator) {
+                    assertEquals(Errors.NONE.code(), fetched.data().errorCode());
+                    assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), beat.data().errorCode());
+                } else {
+                    assertEquals(Errors.NOT_COORDINATOR.code(), fetched.data().errorCode(), "broker " + b.getKey());
+                    assertEquals(Errors.NOT_COORDINATOR.code(), beat.data().errorCode(), "broker " + b.getKey());
+                }
+            }
+        }
+        try (Admin admin = admin()) {
+            TopicDescription offsets = admin.describeTopics(List.of("__consumer_offsets")).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).get("__consumer_offsets");
+            assertEquals(3, offsets.partitions().size());
+            offsets.partitions().forEach(p -> assertEquals(3, p.replicas().size(),
+                    "offsets.topic.replication.factor 3 with three live brokers"));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void restProducesAndReadsAtABrokerWithoutTheLeaderGetTheLeadersAnswer() throws Exception {
+        TopicPartitionInfo p = createTopic("entry-rest", 1, 1).get(0);
+        LibertyServer leader = brokers.get(p.leader().id());
+        Http there = new Http(other(p.leader().id()));
+        Http atLeader = new Http(leader);
+
+        Http.Answer v3 = there.post("/v3/clusters/" + clusterId + "/topics/entry-rest/records", "application/json",
+                "{\"partition_id\": 0, \"value\": {\"type\": \"STRING\", \"data\": \"first\"}}");
+        assertEquals(200, v3.status(), v3.toString());
+        assertEquals(0, v3.json().getJsonNumber("offset").longValue());
+
+        Http.Answer v2 = there.post("/topics/entry-rest", JSON_V2,
+                "{\"records\": [{\"value\": {\"n\": 1}}, {\"value\": {\"n\": 2}}]}");
+        assertEquals(200, v2.status(), v2.toString());
+        JsonArray offsets = v2.json().getJsonArray("offsets");
+        assertEquals(1, offsets.getJsonObject(0).getJsonNumber("offset").longValue());
+        assertEquals(2, offsets.getJsonObject(1).getJsonNumber("offset").longValue());
+
+        Http.Answer read = there.get("/topics/entry-rest/partitions/0/records?offset=0");
+        assertEquals(200, read.status(), read.toString());
+        assertEquals(atLeader.get("/topics/entry-rest/partitions/0/records?offset=0").array(), read.array(),
+                "the same records as at the leader");
+        assertEquals(3, read.array().size());
+        assertEquals("first", read.array().getJsonObject(0).getString("value"));
+
+        // Errors are the leader's too.
+        Http.Answer beyond = there.get("/topics/entry-rest/partitions/0/records?offset=99");
+        Http.Answer beyondAtLeader = atLeader.get("/topics/entry-rest/partitions/0/records?offset=99");
+        assertEquals(beyondAtLeader.status(), beyond.status(), beyond.toString());
+        assertEquals(404, beyond.status());
+        assertEquals(beyondAtLeader.json().getInt("error_code"), beyond.json().getInt("error_code"));
+        Http.Answer tooLarge = there.post("/v3/clusters/" + clusterId + "/topics/entry-rest/records", "application/json",
+                "{\"partition_id\": 0, \"value\": {\"type\": \"STRING\", \"data\": \"" + "x".repeat(1_100_000) + "\"}}");
+        assertEquals(413, tooLarge.status(), tooLarge.toString());
+    }
+
+    @Test
+    @Order(3)
+    void aWebSocketOnABrokerThatDoesNotLeadReceivesTheRecordsAndProducesThroughTheLeader() throws Exception {
+        TopicPartitionInfo replicated = createTopic("entry-ws", 1, 3).get(0);
+        TopicPartitionInfo single = createTopic("entry-ws-single", 1, 1).get(0);
+        LibertyServer follower = other(replicated.leader().id());
+        try (WsClient ws = WsClient.connect(follower)) {
+            ws.send("{\"type\":\"subscribe\",\"id\":\"s1\",\"topics\":[{\"topic\":\"entry-ws\",\"from\":\"earliest\"}]}");
+            JsonObject ack = ws.next(WAIT);
+            assertEquals("subscribed", ack.getString("type"), ack.toString());
+            Http.Answer produced = new Http(brokers.get(replicated.leader().id())).post("/topics/entry-ws", JSON_V2,
+                    "{\"records\": [{\"value\": \"a\"}, {\"value\": \"b\"}, {\"value\": \"c\"}]}");
+            assertEquals(200, produced.status(), produced.toString());
+            List<JsonObject> records = ws.records(3, WAIT);
+            assertEquals(List.of("a", "b", "c"), records.stream().map(r -> r.getString("value")).toList());
+            assertEquals(List.of(0L, 1L, 2L), records.stream().map(r -> r.getJsonNumber("offset").longValue()).toList());
+        }
+        try (WsClient ws = WsClient.connect(other(single.leader().id()))) {
+            ws.send("{\"type\":\"produce\",\"id\":\"p1\",\"topic\":\"entry-ws-single\",\"records\":"
+                    + "[{\"value\":{\"type\":\"STRING\",\"data\":\"x\"}},{\"value\":{\"type\":\"STRING\",\"data\":\"y\"}}]}");
+            JsonObject answer = ws.next(WAIT);
+            assertEquals("produced", answer.getString("type"), answer.toString());
+            assertEquals(1, answer.getJsonArray("offsets").getJsonObject(1).getJsonNumber("offset").longValue());
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aRestConsumerInstanceWorksThroughABrokerThatIsNotItsGroupsCoordinator() throws Exception {
+        createTopic("entry-consumers", 1, 3);
+        String group = "rest-entry";
+        int coordinator = coordinatorOf(group);
+        Http there = new Http(other(coordinator));
+        String base = "/consumers/" + group + "/instances/c1";
+        Http.Answer created = there.post("/consumers/" + group, V2,
+                "{\"name\": \"c1\", \"format\": \"json\", \"auto.offset.reset\": \"earliest\", \"auto.commit.enable\": \"false\"}");
+        assertEquals(200, created.status(), created.toString());
+        assertTrue(created.json().getString("base_uri").contains(":" + brokers.get(coordinator).httpPort() + "/"),
+                "the instance lives on the coordinator: " + created);
+        assertEquals(204, there.post(base + "/subscription", V2, "{\"topics\": [\"entry-consumers\"]}").status());
+        assertEquals(200, there.post("/topics/entry-consumers", JSON_V2,
+                "{\"records\": [{\"value\": 1}, {\"value\": 2}]}").status());
+
+        List<JsonObject> got = new ArrayList<>();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (got.size() < 2 && System.nanoTime() < deadline) {
+            Http.Answer r = there.get(base + "/records?timeout=1000", JSON_V2);
+            assertEquals(200, r.status(), r.toString());
+            r.array().forEach(v -> got.add(v.asJsonObject()));
+        }
+        assertEquals(List.of(1, 2), got.stream().map(o -> o.getInt("value")).toList());
+        assertEquals(200, there.post(base + "/offsets", V2,
+                "{\"offsets\": [{\"topic\": \"entry-consumers\", \"partition\": 0, \"offset\": 2}]}").status());
+        Http.Answer committed = there.send(java.net.http.HttpRequest.newBuilder(there.uri(base + "/offsets"))
+                .header("Content-Type", V2).method("GET", java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"partitions\": [{\"topic\": \"entry-consumers\", \"partition\": 0}]}")));
+        assertEquals(200, committed.status(), committed.toString());
+        assertEquals(2, committed.json().getJsonArray("offsets").getJsonObject(0).getInt("offset"));
+        // The v3 view of the group is the coordinator's, whichever broker is asked.
+        Http.Answer v3 = there.get("/v3/clusters/" + clusterId + "/consumer-groups/" + group + "/consumers");
+        assertEquals(200, v3.status(), v3.toString());
+        assertEquals(1, v3.json().getJsonArray("data").size(), v3.toString());
+        assertEquals(204, there.delete(base).status());
+    }
+
+    @Test
+    @Order(5)
+    void aGroupKeepsItsCommittedOffsetsWhenItsCoordinatorsBrokerIsKilledAndReadinessListsWhatWentOffline()
+            throws Exception {
+        String topic = "entry-durable";
+        String group = "durable-group";
+        createTopic(topic, 1, 3);
+        List<TopicPartitionInfo> lonely = createTopic("entry-lonely", 3, 1);
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        pp.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, null, "r" + i));
+            }
+            producer.flush();
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<String, String> consumer = consumer(group)) {
+            consumer.subscribe(List.of(topic));
+            List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (seen.size() < 40 && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(seen::add);
+            }
+            assertTrue(seen.size() >= 40, "read " + seen.size());
+            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(40)));
+        }
+        int coordinator = coordinatorOf(group);
+        int survivor = brokers.keySet().stream().filter(id -> id != coordinator).findFirst().orElseThrow();
+        TopicPartition offline = lonely.stream().filter(p -> p.leader().id() == coordinator)
+                .map(p -> new TopicPartition("entry-lonely", p.partition())).findFirst().orElseThrow();
+
+        long killedAt = System.nanoTime();
+        brokers.get(coordinator).kill();
+
+        int next = await("a new coordinator", WAIT, () -> {
+            int c = coordinatorOf(group);
+            return c != coordinator ? c : null;
+        });
+        assertNotEquals(coordinator, next);
+        try (KafkaConsumer<String, String> consumer = consumer(group)) {
+            assertEquals(40, await("the committed offset from the new coordinator", WAIT, () -> {
+                try {
+                    OffsetAndMetadata o = consumer.committed(Set.of(tp), Duration.ofSeconds(10)).get(tp);
+                    return o == null ? null : o.offset();
+                } catch (Exception e) {
+                    return null;
+                }
+            }));
+            consumer.subscribe(List.of(topic));
+            List<ConsumerRecord<String, String>> resumed = new ArrayList<>();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (resumed.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(resumed::add);
+            }
+            assertTrue(!resumed.isEmpty(), "the group resumed");
+            assertEquals(40, resumed.get(0).offset(), "resumed at the committed offset, not at auto.offset.reset");
+        }
+        System.out.printf("Coordinator broker %d killed; broker %d coordinates %s; resumed after %d ms%n",
+                coordinator, next, group, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+
+        JsonObject ready = await("readiness listing " + offline, WAIT, () -> {
+            JsonObject data = readiness(brokers.get(survivor));
+            return data.getString("offline.partition.names", "").contains(offline.toString()) ? data : null;
+        });
+        assertTrue(ready.getJsonNumber("offline.partitions").intValue() >= 1, ready.toString());
+    }
+
+    private static KafkaConsumer<String, String> consumer(String group) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10");
+        return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+    }
+}
