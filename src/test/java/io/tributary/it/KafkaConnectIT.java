@@ -134,6 +134,13 @@ class KafkaConnectIT {
             long size = Files.size(source);
             await("the source offset to reach the end of the file", Duration.ofSeconds(30),
                     () -> sourcePosition(worker) == size);
+            // ... as a record of the offsets topic on the broker, keyed by connector and file.
+            List<ConsumerRecord<String, String>> stored = TopicContents.readAll(server.kafkaBootstrap(), GROUP + "-offsets",
+                    new StringDeserializer(), new StringDeserializer());
+            ConsumerRecord<String, String> last = stored.stream().filter(r -> r.key().contains("\"file-source\""))
+                    .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no source offset in " + stored));
+            assertEquals("[\"file-source\",{\"filename\":\"" + source + "\"}]", last.key());
+            assertEquals("{\"position\":" + size + "}", last.value());
 
             // Restart: the source must go on from its stored position, the sink from its commit.
             worker.stop();

@@ -1,0 +1,199 @@
+package io.tributary.it;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.tributary.it.TopicContents.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * MirrorMaker 2 between two real Liberty brokers, each with its own embedded ZooKeeper: a
+ * MirrorSourceConnector on a Connect worker (its own JVM) of the target cluster replicates
+ * {@code orders} from the source cluster into {@code source.orders} on the target, with keys,
+ * values, headers, timestamps and partitions as they were; the topic's partition count and its
+ * configs follow the source, as MirrorMaker 2 does by default.
+ */
+class MirrorMakerIT {
+
+    private static final String TOPIC = "orders";
+    private static final String MIRRORED = "source." + TOPIC;
+    private static LibertyServer source;
+    private static LibertyServer target;
+    private static Admin sourceAdmin;
+    private static Admin targetAdmin;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void start() {
+        Map<String, String> settings = Map.of("group.initial.rebalance.delay.ms", "200", "group.min.session.timeout.ms", "1000");
+        source = new LibertyServer(settings);
+        target = new LibertyServer(settings);
+        // Both start at once; each has its own embedded ZooKeeper, so they are two clusters.
+        source.startNoWait();
+        target.startNoWait();
+        source.awaitReady();
+        target.awaitReady();
+        sourceAdmin = admin(source);
+        targetAdmin = admin(target);
+    }
+
+    private static Admin admin(LibertyServer server) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, server.kafkaBootstrap(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (Admin a : new Admin[] {sourceAdmin, targetAdmin}) {
+            if (a != null) {
+                a.close(Duration.ofSeconds(5));
+            }
+        }
+        for (LibertyServer s : new LibertyServer[] {source, target}) {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    /** A record as compared between the clusters: where it is and everything it carries. */
+    record Copy(int partition, long timestamp, String key, String value, List<String> headers) {
+        static Copy of(ConsumerRecord<byte[], byte[]> r) {
+            List<String> headers = new ArrayList<>();
+            for (Header h : r.headers()) {
+                headers.add(h.key() + "=" + (h.value() == null ? "null" : HexFormat.of().formatHex(h.value())));
+            }
+            return new Copy(r.partition(), r.timestamp(), r.key() == null ? null : HexFormat.of().formatHex(r.key()),
+                    r.value() == null ? null : HexFormat.of().formatHex(r.value()), headers);
+        }
+    }
+
+    private static List<Copy> contents(LibertyServer server, String topic) {
+        return TopicContents.readAll(server.kafkaBootstrap(), topic, new ByteArrayDeserializer(), new ByteArrayDeserializer())
+                .stream().map(Copy::of).toList();
+    }
+
+    private static void produce(int first, int count, int partitions) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, source.kafkaBootstrap(), ProducerConfig.LINGER_MS_CONFIG, 5),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = first; i < first + count; i++) {
+                byte[] key = i % 10 == 0 ? null : ("order-" + i).getBytes(StandardCharsets.UTF_8);
+                byte[] value = i % 17 == 0 ? null : ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+                List<Header> headers = new ArrayList<>();
+                if (i % 3 == 0) {
+                    headers.add(new RecordHeader("trace", new byte[] {(byte) i, 0, (byte) 0xff}));
+                    headers.add(new RecordHeader("trace", ("again-" + i).getBytes(StandardCharsets.UTF_8)));
+                }
+                if (i % 5 == 0) {
+                    headers.add(new RecordHeader("empty", null));
+                }
+                producer.send(new ProducerRecord<>(TOPIC, i % partitions, 1_700_000_000_000L + i, key, value, headers));
+            }
+            producer.flush();
+        }
+    }
+
+    @Test
+    void recordsHeadersPartitionsAndConfigsArriveOnTheTargetCluster() throws Exception {
+        sourceAdmin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1)
+                .configs(Map.of("retention.ms", "86400000", "max.message.bytes", "500000")))).all().get(30, TimeUnit.SECONDS);
+        produce(0, 300, 3);
+
+        JsonObject mirror = Json.createObjectBuilder()
+                .add("connector.class", "org.apache.kafka.connect.mirror.MirrorSourceConnector")
+                .add("tasks.max", "1")
+                .add("source.cluster.alias", "source")
+                .add("target.cluster.alias", "target")
+                .add("source.cluster.bootstrap.servers", source.kafkaBootstrap())
+                .add("target.cluster.bootstrap.servers", target.kafkaBootstrap())
+                .add("topics", TOPIC)
+                .add("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter")
+                .add("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter")
+                .add("header.converter", "org.apache.kafka.connect.converters.ByteArrayConverter")
+                .add("replication.factor", "1")
+                .add("offset-syncs.topic.replication.factor", "1")
+                // Tributary has no ACLs (DescribeAcls is not implemented).
+                .add("sync.topic.acls.enabled", "false")
+                .add("refresh.topics.interval.seconds", "2")
+                .add("sync.topic.configs.interval.seconds", "2")
+                .build();
+
+        try (ConnectWorker worker = new ConnectWorker(dir.resolve("worker"), target.kafkaBootstrap(), "mirror-target", Map.of())) {
+            worker.start();
+            assertEquals(201, worker.putConnector("mirror-source", mirror).status());
+            await("the mirror connector to run", Duration.ofSeconds(60), () -> worker.running("mirror-source"));
+
+            List<Copy> expected = contents(source, TOPIC);
+            assertEquals(300, expected.size());
+            await("every record on the target", Duration.ofSeconds(90), () -> contents(target, MIRRORED).size() >= expected.size());
+            assertEquals(expected, contents(target, MIRRORED));
+
+            // The mirrored topic: same partitions, the source's topic configs.
+            assertEquals(3, partitions(target, MIRRORED));
+            assertEquals("86400000", topicConfig(targetAdmin, MIRRORED, "retention.ms"));
+            assertEquals("500000", topicConfig(targetAdmin, MIRRORED, "max.message.bytes"));
+
+            // Changes on the source follow: a config and more partitions.
+            sourceAdmin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TOPIC), List.of(
+                    new AlterConfigOp(new ConfigEntry("retention.ms", "172800000"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+            sourceAdmin.createPartitions(Map.of(TOPIC, NewPartitions.increaseTo(4))).all().get(30, TimeUnit.SECONDS);
+            await("the config change on the target", Duration.ofSeconds(60),
+                    () -> "172800000".equals(topicConfig(targetAdmin, MIRRORED, "retention.ms")));
+            await("the new partition on the target", Duration.ofSeconds(60), () -> partitions(target, MIRRORED) == 4);
+            produce(300, 100, 4);
+            List<Copy> all = contents(source, TOPIC);
+            await("the new records on the target", Duration.ofSeconds(90), () -> contents(target, MIRRORED).size() >= all.size());
+            assertEquals(all, contents(target, MIRRORED));
+        }
+    }
+
+    private static int partitions(LibertyServer server, String topic) {
+        try (Admin a = admin(server)) {
+            return a.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static String topicConfig(Admin admin, String topic, String name) {
+        try {
+            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            return admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r).get(name).value();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+}
