@@ -127,12 +127,20 @@ final class ConnectWorker implements AutoCloseable {
     }
 
     /**
-     * Stops the worker; if the test failed meanwhile, the tail of its log goes to the test's
-     * output, which keeps it after the temp dir is deleted.
+     * Stops the worker; its warnings and errors and the tail of its log go to the test's output,
+     * which keeps them after the temp dir is deleted.
      */
     @Override
     public void close() {
         stop();
+        for (int n = 1; n <= startCount; n++) {
+            System.out.println("--- Connect worker start " + n + ": warnings and errors ---");
+            try (var lines = Files.lines(log(n))) {
+                lines.filter(l -> l.startsWith("WARNING:") || l.startsWith("SEVERE:")).forEach(System.out::println);
+            } catch (IOException | UncheckedIOException e) {
+                System.out.println("(could not read " + log(n) + ": " + e + ")");
+            }
+        }
         if (startCount > 0) {
             System.out.println("--- Connect worker log (last 150 lines of start " + startCount + ") ---\n"
                     + LibertyServer.tail(log(startCount), 150));

@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.tributary.it.TopicContents.await;
+import static io.tributary.it.EcosystemSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -62,6 +62,7 @@ class KafkaConnectIT {
             admin.close(Duration.ofSeconds(5));
         }
         if (server != null) {
+            EcosystemSupport.printBrokerWarnings(server);
             server.close();
         }
     }
@@ -92,7 +93,7 @@ class KafkaConnectIT {
     }
 
     private static List<String> topicValues() {
-        return TopicContents.readAll(server.kafkaBootstrap(), TOPIC, new StringDeserializer(), new StringDeserializer())
+        return EcosystemSupport.readAll(server.kafkaBootstrap(), TOPIC, new StringDeserializer(), new StringDeserializer())
                 .stream().map(ConsumerRecord::value).toList();
     }
 
@@ -135,7 +136,7 @@ class KafkaConnectIT {
             await("the source offset to reach the end of the file", Duration.ofSeconds(30),
                     () -> sourcePosition(worker) == size);
             // ... as a record of the offsets topic on the broker, keyed by connector and file.
-            List<ConsumerRecord<String, String>> stored = TopicContents.readAll(server.kafkaBootstrap(), GROUP + "-offsets",
+            List<ConsumerRecord<String, String>> stored = EcosystemSupport.readAll(server.kafkaBootstrap(), GROUP + "-offsets",
                     new StringDeserializer(), new StringDeserializer());
             ConsumerRecord<String, String> last = stored.stream().filter(r -> r.key().contains("\"file-source\""))
                     .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no source offset in " + stored));

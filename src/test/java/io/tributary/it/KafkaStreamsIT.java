@@ -42,7 +42,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-import static io.tributary.it.TopicContents.await;
+import static io.tributary.it.EcosystemSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,6 +79,7 @@ class KafkaStreamsIT {
             admin.close(Duration.ofSeconds(5));
         }
         if (server != null) {
+            EcosystemSupport.printBrokerWarnings(server);
             server.close();
         }
     }
@@ -131,7 +132,7 @@ class KafkaStreamsIT {
     }
 
     private static List<ConsumerRecord<String, Long>> output(String topic) {
-        return TopicContents.readAll(server.kafkaBootstrap(), topic, new StringDeserializer(), new LongDeserializer());
+        return EcosystemSupport.readAll(server.kafkaBootstrap(), topic, new StringDeserializer(), new LongDeserializer());
     }
 
     /** The latest count of each page in the output topic. */

@@ -31,7 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.tributary.it.TopicContents.await;
+import static io.tributary.it.EcosystemSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -81,6 +81,7 @@ class MirrorMakerIT {
         }
         for (LibertyServer s : new LibertyServer[] {source, target}) {
             if (s != null) {
+                EcosystemSupport.printBrokerWarnings(s);
                 s.close();
             }
         }
@@ -99,7 +100,7 @@ class MirrorMakerIT {
     }
 
     private static List<Copy> contents(LibertyServer server, String topic) {
-        return TopicContents.readAll(server.kafkaBootstrap(), topic, new ByteArrayDeserializer(), new ByteArrayDeserializer())
+        return EcosystemSupport.readAll(server.kafkaBootstrap(), topic, new ByteArrayDeserializer(), new ByteArrayDeserializer())
                 .stream().map(Copy::of).toList();
     }
 

@@ -13,10 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
-/** Test helpers for the ecosystem tests: a whole topic read with {@code assign}, and waiting for a condition. */
-final class TopicContents {
+/**
+ * Helpers for the ecosystem tests (Streams, Connect, MirrorMaker 2): a whole topic read with
+ * {@code assign}, waiting for a condition, and the broker's warnings copied to the test output.
+ */
+final class EcosystemSupport {
 
-    private TopicContents() {
+    private EcosystemSupport() {
     }
 
     /**
@@ -47,6 +50,21 @@ final class TopicContents {
             out.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition())
                     : Long.compare(a.offset(), b.offset()));
             return out;
+        }
+    }
+
+    /**
+     * Prints the warnings and errors of the broker's messages.log (Liberty's {@code W} and {@code E}
+     * levels) to the test output, which keeps them after the server's temp dir is deleted.
+     */
+    static void printBrokerWarnings(LibertyServer server) {
+        System.out.println("--- broker " + server.kafkaBootstrap() + ": warnings and errors in messages.log ---");
+        try (var lines = java.nio.file.Files.lines(server.messagesLog())) {
+            lines.filter(l -> l.matches("^\\[[^]]*\\] \\S+ \\S+ +[WE] .*"))
+                    // Readiness DOWN while the broker starts is expected.
+                    .filter(l -> !l.contains("CWMMH0052W")).forEach(System.out::println);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            System.out.println("(could not read " + server.messagesLog() + ": " + e + ")");
         }
     }
 
