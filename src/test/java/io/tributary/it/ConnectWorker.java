@@ -61,6 +61,8 @@ final class ConnectWorker implements AutoCloseable {
         settings.put("session.timeout.ms", "6000");
         settings.put("heartbeat.interval.ms", "1000");
         settings.put("scheduled.rebalance.max.delay.ms", "0");
+        // Every plugin on the classpath has ServiceLoader manifests: no classpath scan at start-up.
+        settings.put("plugin.discovery", "service_load");
         settings.putAll(extra);
     }
 

@@ -12,7 +12,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.SecurityDisabledException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -29,17 +31,21 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static io.tributary.it.EcosystemSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * MirrorMaker 2 between two real Liberty brokers, each with its own embedded ZooKeeper: a
  * MirrorSourceConnector on a Connect worker (its own JVM) of the target cluster replicates
  * {@code orders} from the source cluster into {@code source.orders} on the target, with keys,
  * values, headers, timestamps and partitions as they were; the topic's partition count and its
- * configs follow the source, as MirrorMaker 2 does by default.
+ * configs follow the source, as MirrorMaker 2 does by default. Topic ACL sync stays on (the default)
+ * and finds that the source has no authorizer.
  */
 class MirrorMakerIT {
 
@@ -127,6 +133,11 @@ class MirrorMakerIT {
 
     @Test
     void recordsHeadersPartitionsAndConfigsArriveOnTheTargetCluster() throws Exception {
+        // No authorizer: MirrorMaker 2's topic ACL sync (on by default) takes this answer to mean "nothing to sync".
+        ExecutionException noAcls = assertThrows(ExecutionException.class,
+                () -> sourceAdmin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS));
+        assertInstanceOf(SecurityDisabledException.class, noAcls.getCause());
+
         sourceAdmin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1)
                 .configs(Map.of("retention.ms", "86400000", "max.message.bytes", "500000")))).all().get(30, TimeUnit.SECONDS);
         produce(0, 300, 3);
@@ -144,8 +155,6 @@ class MirrorMakerIT {
                 .add("header.converter", "org.apache.kafka.connect.converters.ByteArrayConverter")
                 .add("replication.factor", "1")
                 .add("offset-syncs.topic.replication.factor", "1")
-                // Tributary has no ACLs (DescribeAcls is not implemented).
-                .add("sync.topic.acls.enabled", "false")
                 .add("refresh.topics.interval.seconds", "2")
                 .add("sync.topic.configs.interval.seconds", "2")
                 .build();
