@@ -76,19 +76,26 @@ final class ConnectWorker implements AutoCloseable {
             StringBuilder text = new StringBuilder();
             settings.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
             Files.writeString(properties, text);
-            String classpath = required("tributary.it.connectKafkaClients") + java.io.File.pathSeparator
-                    + Files.readString(Path.of(required("tributary.it.connectClasspath"))).trim();
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed", properties.toString()));
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log(++startCount).toFile()).start();
+            process = launch(log(++startCount), "org.apache.kafka.connect.cli.ConnectDistributed", properties.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         awaitRest();
         return this;
+    }
+
+    /**
+     * Starts {@code mainClass} of the Connect release in a JVM of its own on the worker classpath,
+     * its output going to {@code log}; the caller stops it.
+     */
+    static Process launch(Path log, String mainClass, String... args) throws IOException {
+        String classpath = required("tributary.it.connectKafkaClients") + java.io.File.pathSeparator
+                + Files.readString(Path.of(required("tributary.it.connectClasspath"))).trim();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath, mainClass));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private void awaitRest() {

@@ -8,27 +8,35 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.SecurityDisabledException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +46,7 @@ import static io.tributary.it.EcosystemSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * MirrorMaker 2 between two real Liberty brokers, each with its own embedded ZooKeeper: a
@@ -186,6 +195,117 @@ class MirrorMakerIT {
             List<Copy> all = contents(source, TOPIC);
             await("the new records on the target", Duration.ofSeconds(90), () -> contents(target, MIRRORED).size() >= all.size());
             assertEquals(all, contents(target, MIRRORED));
+        }
+    }
+
+    @Test
+    void theDedicatedDriverMirrorsTopicsAndTranslatesGroupOffsets() throws Exception {
+        String topic = "payments";
+        String mirrored = "source." + topic;
+        sourceAdmin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, source.kafkaBootstrap()), new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 2, "payment-" + i, "amount=" + i));
+            }
+        }
+        // A consumer group on the source that has read 30 records of each partition.
+        Map<TopicPartition, OffsetAndMetadata> committed = Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(30),
+                new TopicPartition(topic, 1), new OffsetAndMetadata(30));
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, source.kafkaBootstrap(), ConsumerConfig.GROUP_ID_CONFIG, "billing",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            await("the billing consumer to get its partitions", Duration.ofSeconds(30), () -> {
+                consumer.poll(Duration.ofMillis(200));
+                return consumer.assignment().size() == 2;
+            });
+            consumer.commitSync(committed);
+        }
+
+        Map<String, String> mm2 = new LinkedHashMap<>();
+        mm2.put("clusters", "source, target");
+        mm2.put("source.bootstrap.servers", source.kafkaBootstrap());
+        mm2.put("target.bootstrap.servers", target.kafkaBootstrap());
+        mm2.put("source->target.enabled", "true");
+        mm2.put("target->source.enabled", "false");
+        mm2.put("source->target.topics", topic);
+        mm2.put("source->target.groups", "billing");
+        mm2.put("sync.group.offsets.enabled", "true");
+        mm2.put("sync.group.offsets.interval.seconds", "1");
+        mm2.put("emit.checkpoints.interval.seconds", "1");
+        mm2.put("refresh.groups.interval.seconds", "2");
+        mm2.put("refresh.topics.interval.seconds", "2");
+        mm2.put("offset.lag.max", "0");
+        mm2.put("plugin.discovery", "service_load");
+        for (String rf : List.of("replication.factor", "offset-syncs.topic.replication.factor", "checkpoints.topic.replication.factor",
+                "heartbeats.topic.replication.factor", "config.storage.replication.factor", "offset.storage.replication.factor",
+                "status.storage.replication.factor")) {
+            mm2.put(rf, "1");
+        }
+        Path properties = dir.resolve("mm2.properties");
+        StringBuilder text = new StringBuilder();
+        mm2.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+        Files.writeString(properties, text);
+        Path log = dir.resolve("mirror-maker.log");
+        // --clusters target: this driver runs the flows into the target cluster (source->target).
+        Process driver = ConnectWorker.launch(log, "org.apache.kafka.connect.mirror.MirrorMaker",
+                properties.toString(), "--clusters", "target");
+        try {
+            List<Copy> expected = contents(source, topic);
+            await("every record on the target", Duration.ofSeconds(120), () -> {
+                assertTrue(driver.isAlive(), "MirrorMaker exited:\n" + LibertyServer.tail(log, 60));
+                return topicExists(targetAdmin, mirrored) && contents(target, mirrored).size() >= expected.size();
+            });
+            assertEquals(expected, contents(target, mirrored));
+
+            // Checkpoints translate the group's offsets, and the group is created on the target with them.
+            await("the billing group's offsets on the target", Duration.ofSeconds(90),
+                    () -> groupOffsets(targetAdmin, "billing").size() == 2);
+            Map<TopicPartition, Long> translated = groupOffsets(targetAdmin, "billing");
+            System.out.println("billing on the target: " + translated);
+            for (int p = 0; p < 2; p++) {
+                long offset = translated.get(new TopicPartition(mirrored, p));
+                assertTrue(offset > 0 && offset <= 30, "partition " + p + " translated to " + offset);
+            }
+            assertTrue(topicExists(targetAdmin, "source.checkpoints.internal"));
+            await("heartbeats on the target", Duration.ofSeconds(60), () -> topicExists(targetAdmin, "heartbeats")
+                    && !EcosystemSupport.readAll(target.kafkaBootstrap(), "heartbeats", new ByteArrayDeserializer(),
+                            new ByteArrayDeserializer()).isEmpty());
+        } finally {
+            driver.destroy();
+            if (!driver.waitFor(60, TimeUnit.SECONDS)) {
+                driver.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            System.out.println("--- MirrorMaker driver: warnings and errors ---");
+            try (var lines = Files.lines(log)) {
+                lines.filter(l -> l.startsWith("WARNING:") || l.startsWith("SEVERE:")).forEach(System.out::println);
+            }
+            System.out.println("--- MirrorMaker driver log (last 100 lines) ---\n" + LibertyServer.tail(log, 100));
+        }
+    }
+
+    private static boolean topicExists(Admin admin, String topic) {
+        try {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static Map<TopicPartition, Long> groupOffsets(Admin admin, String group) {
+        try {
+            Map<TopicPartition, Long> out = new java.util.HashMap<>();
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                    .forEach((tp, o) -> {
+                        if (o != null) {
+                            out.put(tp, o.offset());
+                        }
+                    });
+            return out;
+        } catch (Exception e) {
+            return Map.of();
         }
     }
 
