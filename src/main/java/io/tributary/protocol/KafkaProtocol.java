@@ -17,6 +17,7 @@ public final class KafkaProtocol {
         FetchApi fetch = new FetchApi(broker);
         AdminApi admin = new AdminApi(broker);
         GroupApi groups = new GroupApi(broker, broker.groups());
+        AclApi acls = new AclApi();
         return new KafkaApis()
                 .register(ApiKeys.METADATA, 0, 13, new MetadataApi(broker))
                 .register(ApiKeys.PRODUCE, 3, 13, new ProduceApi(broker))
@@ -30,6 +31,9 @@ public final class KafkaProtocol {
                 .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, admin::describeConfigs)
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, admin::incrementalAlterConfigs)
                 .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, admin::describeCluster)
+                .register(ApiKeys.DESCRIBE_ACLS, 1, 3, acls)
+                .register(ApiKeys.CREATE_ACLS, 1, 3, acls)
+                .register(ApiKeys.DELETE_ACLS, 1, 3, acls)
                 .register(ApiKeys.FIND_COORDINATOR, 0, 6, groups::findCoordinator)
                 .register(ApiKeys.JOIN_GROUP, 0, 9, groups::joinGroup)
                 .register(ApiKeys.SYNC_GROUP, 0, 5, groups::syncGroup)
