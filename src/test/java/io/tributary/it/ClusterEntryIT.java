@@ -360,7 +360,7 @@ class ClusterEntryIT {
             assertEquals("subscribed", ack.getString("type"), ack.toString());
             error = ws.next(WAIT);
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
-            System.out.printf("ClusterEntryIT: WebSocket member on broker %s told of coordinator %d after %d ms%n",
+            System.out.printf("ClusterEntryIT: WebSocket member at HTTP port %d told of coordinator %d after %d ms%n",
                     elsewhere.httpPort(), coordinator, tookMs);
             assertEquals("error", error.getString("type"), error.toString());
             assertEquals("not_coordinator", error.getString("code"), error.toString());
