@@ -14,6 +14,7 @@ import io.tributary.coordination.Controller;
 import io.tributary.coordination.CuratorClients;
 import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.coordination.ZooKeeperSession;
+import io.tributary.group.CoordinatorLocation;
 import io.tributary.group.CoordinatorPlacement;
 import io.tributary.group.GroupAdmin;
 import io.tributary.group.GroupCoordinator;
@@ -218,7 +219,7 @@ public class Broker {
         offsetsLeadership = new OffsetsLeadership(replicaManager, groupCoordinator);
         metadata.addListener(offsetsLeadership);
         offsetsLeadership.refresh();
-        managedMembers = new ManagedMembers(groupCoordinator, executors.scheduler(), () -> {
+        managedMembers = new ManagedMembers(groupCoordinator, this::locateCoordinator, executors.scheduler(), () -> {
             Map<String, Integer> counts = new HashMap<>();
             metadata.topics().forEach((name, topic) -> counts.put(name, topic.partitionCount()));
             return counts;
@@ -470,6 +471,18 @@ public class Broker {
         return CoordinatorPlacement.coordinator(coordinator.storePartition(groupId),
                 p -> metadata.partitionState(new org.apache.kafka.common.TopicPartition(OffsetsTopic.NAME, p))
                         .map(PartitionState::leader).orElse(PartitionState.NO_LEADER), live::contains);
+    }
+
+    /** Where a group's coordinator is, for the broker-managed members this broker's coordinator turns away. */
+    private CoordinatorLocation locateCoordinator(String groupId) {
+        OptionalInt id = groupCoordinatorOf(groupId);
+        if (id.isEmpty()) {
+            return CoordinatorLocation.UNKNOWN;
+        }
+        if (id.getAsInt() == config.brokerId()) {
+            return CoordinatorLocation.HERE;
+        }
+        return new CoordinatorLocation.Elsewhere(id.getAsInt(), httpEndpointOf(id.getAsInt()));
     }
 
     /** The HTTP base address a live broker registered ({@code http://host:port}). */

@@ -58,8 +58,9 @@ import org.apache.zookeeper.data.Stat;
  * registrations, topics with their assignments and configs, and partition states.
  *
  * <h2>Reads</h2>
- * Reads come from an in-memory view kept current by three {@link CuratorCache}s (broker ids,
- * topics with their partition states, topic configs). A topic's assignment and configs live in
+ * Reads come from an in-memory view kept current by four {@link CuratorCache}s (broker ids,
+ * topics with their partition states, topic configs, and Kafka's {@code /controller} znode, which
+ * names the elected controller). A topic's assignment and configs live in
  * two znodes watched by two caches, which can see a change at different moments; so a change to
  * either only marks the topic dirty, and the topic is re-read with one ZooKeeper multi-read of
  * both znodes, which is atomic. That keeps the view from ever showing a topic that is half
@@ -130,6 +131,7 @@ public final class ClusterMetadataStore implements AutoCloseable {
     private final CuratorCache brokersCache;
     private final CuratorCache topicsCache;
     private final CuratorCache configsCache;
+    private final CuratorCache controllerCache;
 
     // The view. Topics are written only on viewThread; the other two maps by viewThread and by
     // writers, through Versioned's zxid checks.
@@ -141,6 +143,8 @@ public final class ClusterMetadataStore implements AutoCloseable {
 
     private final CopyOnWriteArrayList<TopicListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<String> clusterId = new AtomicReference<>();
+    /** The broker {@code /controller} names, or -1 while it does not exist; written on viewThread only. */
+    private volatile int controllerId = -1;
     /** Guarded by "this"; the broker this store has registered, if any. */
     private Registration registration;
 
@@ -171,6 +175,7 @@ public final class ClusterMetadataStore implements AutoCloseable {
         this.brokersCache = CuratorCache.build(client, ZkPaths.BROKER_IDS);
         this.topicsCache = CuratorCache.build(client, ZkPaths.TOPICS);
         this.configsCache = CuratorCache.build(client, ZkPaths.CONFIG_TOPICS);
+        this.controllerCache = CuratorCache.build(client, ZkPaths.CONTROLLER, CuratorCache.Options.SINGLE_NODE_CACHE);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -196,7 +201,7 @@ public final class ClusterMetadataStore implements AutoCloseable {
                 // Normal after the first broker has started.
             }
         }
-        CountDownLatch loaded = new CountDownLatch(3);
+        CountDownLatch loaded = new CountDownLatch(4);
         brokersCache.listenable().addListener(CuratorCacheListener.builder()
                 .forAll((type, oldData, data) -> onBrokerEvent(type, oldData, data))
                 .forInitialized(loaded::countDown).build(), viewThread);
@@ -206,9 +211,13 @@ public final class ClusterMetadataStore implements AutoCloseable {
         configsCache.listenable().addListener(CuratorCacheListener.builder()
                 .forAll((type, oldData, data) -> onConfigEvent(data != null ? data : oldData))
                 .forInitialized(loaded::countDown).build(), viewThread);
+        controllerCache.listenable().addListener(CuratorCacheListener.builder()
+                .forAll((type, oldData, data) -> onControllerEvent(type, data))
+                .forInitialized(loaded::countDown).build(), viewThread);
         brokersCache.start();
         topicsCache.start();
         configsCache.start();
+        controllerCache.start();
         if (!loaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new TimeoutException("ZooKeeper metadata did not load within " + timeout);
         }
@@ -227,6 +236,7 @@ public final class ClusterMetadataStore implements AutoCloseable {
         brokersCache.close();
         topicsCache.close();
         configsCache.close();
+        controllerCache.close();
         viewThread.shutdown();
         listenerThread.shutdown();
         try {
@@ -374,6 +384,15 @@ public final class ClusterMetadataStore implements AutoCloseable {
         });
         live.sort(Comparator.comparingInt(BrokerInfo::id));
         return List.copyOf(live);
+    }
+
+    /**
+     * The elected controller as {@code /controller} names it (the broker that won the election and
+     * announced itself), or -1 while no broker has (between a controller's end and its successor's
+     * announcement). Kafka's Metadata and DescribeCluster answers carry this id.
+     */
+    public int controllerId() {
+        return controllerId;
     }
 
     public Optional<BrokerInfo> broker(int id) {
@@ -792,6 +811,19 @@ public final class ClusterMetadataStore implements AutoCloseable {
             List<BrokerInfo> live = liveBrokers();
             fire(l -> l.onBrokersChanged(live));
         });
+    }
+
+    private void onControllerEvent(CuratorCacheListener.Type type, ChildData data) {
+        if (type == CuratorCacheListener.Type.NODE_DELETED || data == null) {
+            controllerId = -1;
+            return;
+        }
+        try {
+            controllerId = json.parseControllerId(data.getData());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Ignoring unreadable " + ZkPaths.CONTROLLER + " znode", e);
+            controllerId = -1;
+        }
     }
 
     private void onTopicTreeEvent(CuratorCacheListener.Type type, ChildData oldData, ChildData data) {

@@ -76,6 +76,15 @@ final class KafkaZkJson {
         return read(data).getString("id");
     }
 
+    /** The {@code brokerid} of Kafka's {@code /controller} znode ({@code {"version":1,"brokerid":2,...}}). */
+    int parseControllerId(byte[] data) {
+        JsonObject o = read(data);
+        if (!(o.get("brokerid") instanceof JsonNumber n)) {
+            throw new JsonException("/controller has no numeric brokerid");
+        }
+        return n.intValueExact();
+    }
+
     byte[] broker(BrokerInfo broker, long timestampMs) {
         JsonArrayBuilder endpoints = json.createArrayBuilder();
         JsonObjectBuilder protocols = json.createObjectBuilder();

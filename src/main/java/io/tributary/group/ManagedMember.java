@@ -63,6 +63,16 @@ import java.util.regex.Pattern;
  * heartbeats, so the coordinator removes the member after its session timeout, as it would a
  * crashed Kafka consumer.
  *
+ * <p><b>Coordinator elsewhere:</b> the member talks to this broker's {@link GroupCoordinator}, which
+ * serves only the groups whose {@code __consumer_offsets} partition this broker leads. When it
+ * answers NOT_COORDINATOR (on joining, or later because leadership of that partition moved) and
+ * the {@link CoordinatorLocation.Locator} names another broker, the member revokes what it owns and
+ * ends at once with {@link Listener#onCoordinatorElsewhere}, so its owner can send the client
+ * there. While no broker is ready to coordinate (COORDINATOR_LOAD_IN_PROGRESS,
+ * COORDINATOR_NOT_AVAILABLE, or NOT_COORDINATOR with no other coordinator known) it retries every
+ * 200 ms for up to one session timeout, then ends with {@link Listener#onFailed}
+ * (COORDINATOR_NOT_AVAILABLE).
+ *
  * <p>Thread-safe. Every state change runs on a serial task queue over the scheduler, so listener
  * calls arrive one at a time and in order; coordinator answers, which complete under the group's
  * lock, are handed to that queue and never handled under it. {@link #commit} runs on the caller's
@@ -174,6 +184,15 @@ public final class ManagedMember {
         void onFailed(Errors error, String message);
 
         /**
+         * The member is closed because another broker coordinates its group (it answered
+         * NOT_COORDINATOR here): the client must talk to that broker. The default: {@link #onFailed}
+         * with NOT_COORDINATOR.
+         */
+        default void onCoordinatorElsewhere(CoordinatorLocation.Elsewhere coordinator, String message) {
+            onFailed(Errors.NOT_COORDINATOR, message);
+        }
+
+        /**
          * Whether the member's owner is still there (a WebSocket client heard from recently). While
          * it says no, the member skips its heartbeats, so the coordinator removes it a session
          * timeout after the last one, as it would a Kafka consumer that went silent; once it says
@@ -204,6 +223,7 @@ public final class ManagedMember {
 
     private final Settings settings;
     private final GroupCoordinator coordinator;
+    private final CoordinatorLocation.Locator locator;
     private final ScheduledExecutorService scheduler;
     private final TopicCatalog catalog;
     private final Listener listener;
@@ -224,13 +244,16 @@ public final class ManagedMember {
     private Map<String, Integer> assignedCounts = Map.of();
     private boolean leader;
     private ScheduledFuture<?> timer;
+    /** When the coordinator was first found not ready in the current run of failures (coordinator clock), or -1. */
+    private long unavailableSinceMs = -1;
 
     ManagedMember(Settings settings, Subscribed subscribed, GroupCoordinator coordinator,
-                  ScheduledExecutorService scheduler, TopicCatalog catalog, Listener listener,
-                  Consumer<ManagedMember> onClosed) {
+                  CoordinatorLocation.Locator locator, ScheduledExecutorService scheduler, TopicCatalog catalog,
+                  Listener listener, Consumer<ManagedMember> onClosed) {
         this.settings = settings;
         this.subscribed = subscribed;
         this.coordinator = coordinator;
+        this.locator = locator;
         this.scheduler = scheduler;
         this.catalog = catalog;
         this.listener = listener;
@@ -372,6 +395,7 @@ public final class ManagedMember {
         }
         switch (result.error()) {
             case NONE -> {
+                unavailableSinceMs = -1;
                 memberId = result.memberId();
                 generationId = result.generationId();
                 leader = memberId.equals(result.leaderId());
@@ -392,6 +416,7 @@ public final class ManagedMember {
                     + settings.sessionTimeoutMs() + " ms is outside the broker's group.min.session.timeout.ms"
                     + " and group.max.session.timeout.ms");
             case INVALID_GROUP_ID -> fail(Errors.INVALID_GROUP_ID, "invalid group id '" + settings.groupId() + "'");
+            case NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE -> coordinatorNotHere(result.error());
             default -> retryJoin();
         }
     }
@@ -408,6 +433,8 @@ public final class ManagedMember {
             if (error == Errors.REBALANCE_IN_PROGRESS || error == Errors.ILLEGAL_GENERATION
                     || error == Errors.UNKNOWN_MEMBER_ID) {
                 join();
+            } else if (isCoordinatorError(error)) {
+                coordinatorNotHere(error);
             } else {
                 retryJoin();
             }
@@ -454,8 +481,12 @@ public final class ManagedMember {
                 memberId = "";
                 join();
             }
+            case NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE -> {
+                // The group moved (leadership of its offsets partition changed) or is being reloaded.
+                revoke();
+                coordinatorNotHere(error);
+            }
             default -> {
-                // COORDINATOR_NOT_AVAILABLE and the like: the group is gone or moving; start afresh.
                 revoke();
                 retryJoin();
             }
@@ -503,12 +534,53 @@ public final class ManagedMember {
     }
 
     private void fail(Errors error, String message) {
+        end(message, () -> listener.onFailed(error, message));
+    }
+
+    private void end(String message, Runnable tell) {
         phase = Phase.CLOSED;
         cancelTimer();
         assignment = Set.of();
         LOG.log(Level.INFO, "Member of group {0} stopped: {1}", settings.groupId(), message);
         onClosed.accept(this);
-        listener.onFailed(error, message);
+        tell.run();
+    }
+
+    private static boolean isCoordinatorError(Errors error) {
+        return error == Errors.NOT_COORDINATOR || error == Errors.COORDINATOR_LOAD_IN_PROGRESS
+                || error == Errors.COORDINATOR_NOT_AVAILABLE;
+    }
+
+    /**
+     * This broker's coordinator does not serve the group now: end at once if another broker
+     * coordinates it, else retry for up to a session timeout while a coordinator gets ready.
+     */
+    private void coordinatorNotHere(Errors error) {
+        CoordinatorLocation where;
+        try {
+            where = locator.locate(settings.groupId());
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "Locating the coordinator of group {0} failed: {1}", settings.groupId(), e);
+            where = CoordinatorLocation.UNKNOWN;
+        }
+        if (where instanceof CoordinatorLocation.Elsewhere elsewhere) {
+            String message = "group '" + settings.groupId() + "' is coordinated by broker " + elsewhere.brokerId()
+                    + elsewhere.httpAddress().map(a -> " (" + a + ")").orElse("")
+                    + ", not by this broker: connect to that broker";
+            end(message, () -> listener.onCoordinatorElsewhere(elsewhere, message));
+            return;
+        }
+        long now = coordinator.now();
+        if (unavailableSinceMs < 0) {
+            unavailableSinceMs = now;
+        }
+        long waited = now - unavailableSinceMs;
+        if (waited >= settings.sessionTimeoutMs()) {
+            fail(Errors.COORDINATOR_NOT_AVAILABLE, "group '" + settings.groupId() + "' has had no coordinator ready"
+                    + " for " + waited + " ms (last answer " + error.name() + "); try again later");
+            return;
+        }
+        retryJoin();
     }
 
     private void retryJoin() {

@@ -13,13 +13,24 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class ManagedMembers {
 
     private final GroupCoordinator coordinator;
+    private final CoordinatorLocation.Locator locator;
     private final ScheduledExecutorService scheduler;
     private final ManagedMember.TopicCatalog catalog;
     private final Set<ManagedMember> live = ConcurrentHashMap.newKeySet();
 
+    /** Members of a coordinator of every group (one broker): the coordinator is always here. */
     public ManagedMembers(GroupCoordinator coordinator, ScheduledExecutorService scheduler,
                           ManagedMember.TopicCatalog catalog) {
+        this(coordinator, groupId -> CoordinatorLocation.HERE, scheduler, catalog);
+    }
+
+    /**
+     * @param locator where a group's coordinator is, for members this broker's coordinator turns away
+     */
+    public ManagedMembers(GroupCoordinator coordinator, CoordinatorLocation.Locator locator,
+                          ScheduledExecutorService scheduler, ManagedMember.TopicCatalog catalog) {
         this.coordinator = coordinator;
+        this.locator = locator;
         this.scheduler = scheduler;
         this.catalog = catalog;
     }
@@ -27,7 +38,7 @@ public final class ManagedMembers {
     /** A member that starts joining at once; its listener hears about its assignments. */
     public ManagedMember join(ManagedMember.Settings settings, ManagedMember.Subscribed subscribed,
                               ManagedMember.Listener listener) {
-        ManagedMember member = new ManagedMember(settings, subscribed, coordinator, scheduler, catalog, listener,
+        ManagedMember member = new ManagedMember(settings, subscribed, coordinator, locator, scheduler, catalog, listener,
                 live::remove);
         live.add(member);
         member.start();

@@ -89,8 +89,11 @@ public record BrokerContext(BrokerInfo self, String clusterId, String listenerNa
         return live.stream().filter(b -> b.endpoint(listenerName).isPresent()).toList();
     }
 
-    /** The broker Kafka clients treat as the controller: the lowest live broker id. */
+    /**
+     * The elected controller, as {@code /controller} names it; -1 while there is none (Kafka's
+     * answer then too: clients wait for the next Metadata).
+     */
     int controllerId() {
-        return liveBrokers().stream().mapToInt(BrokerInfo::id).min().orElse(self.id());
+        return metadata.controllerId();
     }
 }

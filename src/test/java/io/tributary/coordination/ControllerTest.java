@@ -110,6 +110,30 @@ class ControllerTest {
     }
 
     @Test
+    void everyStoreNamesTheElectedControllerNotTheLowestBrokerId() throws Exception {
+        Node a = node(1);
+        Node b = node(2);
+        eventually(WAIT, () -> a.controller().isActive() ^ b.controller().isActive(), "exactly one controller");
+        Node active = a.controller().isActive() ? a : b;
+        Node standby = active == a ? b : a;
+        eventually(WAIT, () -> a.store().controllerId() == active.id() && b.store().controllerId() == active.id(),
+                "both stores name broker " + active.id());
+
+        // Broker 1 stays live but gives up the election: the store names broker 2, not the lowest id.
+        active.controller().close();
+        eventually(WAIT, () -> standby.controller().isActive(), "the other broker takes over");
+        eventually(WAIT, () -> a.store().controllerId() == standby.id() && b.store().controllerId() == standby.id(),
+                "both stores name broker " + standby.id());
+        assertEquals(2, a.store().liveBrokers().size());
+
+        // The znode is ephemeral: it goes with its controller's ZooKeeper session.
+        standby.controller().close();
+        a.client().delete().forPath(ZkPaths.CONTROLLER);
+        eventually(WAIT, () -> a.store().controllerId() == -1 && b.store().controllerId() == -1,
+                "no controller while /controller does not exist");
+    }
+
+    @Test
     void aBrokerGoingAwayMovesLeadershipToTheNextInSyncReplicaWithANewEpoch() throws Exception {
         Node a = node(1);
         Node b = node(2);

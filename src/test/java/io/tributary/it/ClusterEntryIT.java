@@ -345,6 +345,63 @@ class ClusterEntryIT {
 
     @Test
     @Order(5)
+    void aWebSocketGroupMemberOnABrokerThatIsNotItsCoordinatorIsSentThereAndIsAssignedThere() throws Exception {
+        createTopic("entry-ws-group", 1, 3);
+        String group = "ws-entry";
+        int coordinator = coordinatorOf(group);
+        LibertyServer elsewhere = other(coordinator);
+        String subscribe = "{\"type\":\"subscribe\",\"id\":\"g1\",\"group\":\"" + group + "\","
+                + "\"topics\":[\"entry-ws-group\"],\"auto.offset.reset\":\"earliest\"}";
+        JsonObject error;
+        try (WsClient ws = WsClient.connect(elsewhere)) {
+            long sent = System.nanoTime();
+            ws.send(subscribe);
+            JsonObject ack = ws.next(WAIT);
+            assertEquals("subscribed", ack.getString("type"), ack.toString());
+            error = ws.next(WAIT);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+            System.out.printf("ClusterEntryIT: WebSocket member at HTTP port %d told of coordinator %d after %d ms%n",
+                    elsewhere.httpPort(), coordinator, tookMs);
+            assertEquals("error", error.getString("type"), error.toString());
+            assertEquals("not_coordinator", error.getString("code"), error.toString());
+            assertEquals("g1", error.getString("id"), error.toString());
+            assertEquals(4421, error.getInt("close_code"));
+            assertEquals(coordinator, error.getInt("coordinator_id"));
+            assertEquals("http://127.0.0.1:" + brokers.get(coordinator).httpPort(), error.getString("coordinator_http"));
+            assertEquals("ws://127.0.0.1:" + brokers.get(coordinator).httpPort() + "/ws/v1/stream",
+                    error.getString("coordinator_ws_url"));
+            assertTrue(tookMs < 10_000, "told before a session timeout of retrying: " + tookMs + " ms");
+            assertEquals(4421, ws.awaitClose(WAIT).code());
+        }
+        assertEquals(200, new Http(brokers.get(coordinator)).post("/topics/entry-ws-group", JSON_V2,
+                "{\"records\": [{\"value\": \"r0\"}, {\"value\": \"r1\"}]}").status());
+        try (WsClient ws = WsClient.connect(java.net.URI.create(error.getString("coordinator_ws_url")))) {
+            ws.send(subscribe);
+            assertEquals("subscribed", ws.next(WAIT).getString("type"));
+            JsonObject assigned = ws.next(WAIT);
+            assertEquals("assigned", assigned.getString("type"), assigned.toString());
+            assertEquals(1, assigned.getJsonArray("partitions").size(), assigned.toString());
+            List<JsonObject> records = ws.records(2, WAIT);
+            assertEquals(List.of("r0", "r1"), records.stream().map(r -> r.getString("value")).toList());
+            ws.send("{\"type\":\"leave\",\"id\":\"l1\"}");
+        }
+    }
+
+    @Test
+    @Order(6)
+    void kafkaAdminNamesTheElectedControllerAsReadinessDoes() throws Exception {
+        int reported;
+        try (Admin admin = admin()) {
+            reported = admin.describeCluster().controller().get(10, TimeUnit.SECONDS).id();
+        }
+        List<Integer> saysController = brokers.entrySet().stream()
+                .filter(e -> readiness(e.getValue()).getBoolean("controller"))
+                .map(Map.Entry::getKey).toList();
+        assertEquals(List.of(reported), saysController, "the broker Admin names is the one whose readiness says controller");
+    }
+
+    @Test
+    @Order(7)
     void aGroupKeepsItsCommittedOffsetsWhenItsCoordinatorsBrokerIsKilledAndReadinessListsWhatWentOffline()
             throws Exception {
         String topic = "entry-durable";

@@ -57,6 +57,11 @@ public final class WsClient implements AutoCloseable {
         return new WsClient(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + port + "/ws/v1/stream"));
     }
 
+    /** Connects to a full {@code ws://} address (one a broker named in an error frame). */
+    public static WsClient connect(URI uri) {
+        return new WsClient(HttpClient.newHttpClient(), uri);
+    }
+
     public static WsClient connect(LibertyServer server, String path) {
         return new WsClient(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + server.httpPort() + path));
     }

@@ -14,6 +14,7 @@ import io.tributary.broker.subscription.StartOffsetOutOfRangeException;
 import io.tributary.broker.subscription.StartPosition;
 import io.tributary.broker.subscription.SubscriptionLimits;
 import io.tributary.broker.subscription.SubscriptionSession;
+import io.tributary.group.CoordinatorLocation;
 import io.tributary.group.ManagedMember;
 import io.tributary.metadata.TopicMetadata;
 import jakarta.websocket.CloseReason;
@@ -232,11 +233,32 @@ final class StreamConnection implements Sink {
                 case GROUP_KIND -> WsError.GROUP_KIND_MISMATCH;
                 case INVALID_SETTING -> WsError.MALFORMED_FRAME;
                 case NO_OFFSET -> WsError.NO_COMMITTED_OFFSET;
+                case NOT_COORDINATOR -> WsError.NOT_COORDINATOR;
+                case COORDINATOR_NOT_AVAILABLE -> WsError.COORDINATOR_NOT_AVAILABLE;
             };
             String text = failure == GroupSubscription.Failure.GROUP_KIND
                     ? message + "; use another group name for WebSocket members" : message;
             fail(new WsException(error, subscribeId, text, Map.of()));
         }
+
+        @Override
+        public void coordinatorElsewhere(CoordinatorLocation.Elsewhere coordinator, String message) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("coordinator_id", coordinator.brokerId());
+            coordinator.httpAddress().ifPresent(http -> {
+                details.put("coordinator_http", http);
+                // Every broker serves this endpoint at the same path.
+                details.put("coordinator_ws_url", http.replaceFirst("^http", "ws") + endpointPath());
+            });
+            fail(new WsException(WsError.NOT_COORDINATOR, subscribeId, message, details));
+        }
+    }
+
+    /** The path this session connected to ({@code /ws/v1/stream} below the context root). */
+    private String endpointPath() {
+        java.net.URI uri = ws.getRequestURI();
+        String path = uri == null ? null : uri.getRawPath();
+        return path == null || path.isEmpty() ? "/ws/v1/stream" : path;
     }
 
     private void subscribe(ClientFrame.Subscribe s) {

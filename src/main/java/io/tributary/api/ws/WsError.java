@@ -22,6 +22,13 @@ public enum WsError {
     GROUP_KIND_MISMATCH("group_kind_mismatch", 4409),
     /** An assigned partition without a committed offset while {@code auto.offset.reset} is none. */
     NO_COMMITTED_OFFSET("no_committed_offset", 4416),
+    /**
+     * A group member on a broker that is not its group's coordinator (at joining, or since the
+     * coordinator moved); the frame names the coordinator. 4421 after HTTP's 421 Misdirected Request.
+     */
+    NOT_COORDINATOR("not_coordinator", 4421),
+    /** No broker was ready to coordinate the group for a session timeout. */
+    COORDINATOR_NOT_AVAILABLE("coordinator_not_available", 1013),
     /** Credit granted beyond the maximum a session may hold unspent. */
     CREDIT_OVERFLOW("credit_overflow", 1008),
     /** More answers waiting unsent than {@code ws.session.max.pending.replies}: the client does not read. */

@@ -125,6 +125,8 @@ public final class ConsumerInstance {
     private String failure;
     private int rotation;
     private boolean closed;
+    /** Set when the instance ended because another broker coordinates its group now; the 404's message. */
+    private volatile String endedBecause;
     private volatile long lastActivityNanos;
 
     ConsumerInstance(String group, Config config, String clientHost, ConsumerInstances.Settings settings,
@@ -697,7 +699,16 @@ public final class ConsumerInstance {
         }
     }
 
+    /** Why the instance ended by itself (its group's coordinator moved to another broker), if it did. */
+    java.util.Optional<String> endedBecause() {
+        return java.util.Optional.ofNullable(endedBecause);
+    }
+
     private void ensureOpen() {
+        String ended = endedBecause;
+        if (ended != null) {
+            throw new ConsumerException(ConsumerException.Reason.INSTANCE_NOT_FOUND, ended);
+        }
         if (closed) {
             throw new ConsumerException(ConsumerException.Reason.INSTANCE_NOT_FOUND, "Consumer instance not found: '"
                     + config.name() + "' of group '" + group + "' was deleted or expired");
@@ -807,6 +818,32 @@ public final class ConsumerInstance {
                     failure = text;
                 }
             }
+            after.forEach(Runnable::run);
+        }
+
+        @Override
+        public void onCoordinatorElsewhere(io.tributary.group.CoordinatorLocation.Elsewhere coordinator, String message) {
+            List<Runnable> after = new ArrayList<>();
+            synchronized (stateLock) {
+                if (!mine()) {
+                    return;
+                }
+                // The instance's state lives with the coordinator; this broker no longer is, so it ends here.
+                String text = "Consumer instance '" + config.name() + "' of group '" + group + "' has ended: "
+                        + message + "; create a new instance (it resumes from the group's committed offsets)";
+                endedBecause = text;
+                closed = true;
+                member = null;
+                subscribed = null;
+                mode = Mode.NONE;
+                owned = Set.of();
+                positions.clear();
+                lastCommitted.clear();
+                if (waiting != null) {
+                    failLocked(waiting, new ConsumerException(ConsumerException.Reason.INSTANCE_NOT_FOUND, text), after);
+                }
+            }
+            LOG.log(Level.INFO, "Consumer instance {0} of group {1} ended: {2}", config.name(), group, message);
             after.forEach(Runnable::run);
         }
 

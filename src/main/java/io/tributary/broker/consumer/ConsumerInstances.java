@@ -125,6 +125,11 @@ public final class ConsumerInstances implements AutoCloseable {
         if (instance == null) {
             throw notFound(group, name);
         }
+        java.util.Optional<String> ended = instance.endedBecause();
+        if (ended.isPresent()) {
+            instances.remove(new Key(group, name), instance);
+            throw new ConsumerException(ConsumerException.Reason.INSTANCE_NOT_FOUND, ended.get());
+        }
         instance.touch();
         return instance;
     }
@@ -155,6 +160,11 @@ public final class ConsumerInstances implements AutoCloseable {
         int expired = 0;
         for (Map.Entry<Key, ConsumerInstance> e : instances.entrySet()) {
             ConsumerInstance instance = e.getValue();
+            if (instance.endedBecause().isPresent()) {
+                // Ended because its group's coordinator moved away; nothing left to close.
+                instances.remove(e.getKey(), instance);
+                continue;
+            }
             if (instance.idleLongerThan(timeout, now) && instances.remove(e.getKey(), instance)) {
                 expired++;
                 LOG.log(Level.INFO, "Consumer instance {0} of group {1} expired after {2} ms without requests",

@@ -1,6 +1,7 @@
 package io.tributary.broker.subscription;
 
 import io.tributary.group.CommittedOffset;
+import io.tributary.group.CoordinatorLocation;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.ManagedMember;
 import io.tributary.group.ManagedMembers;
@@ -74,7 +75,11 @@ public final class GroupSubscription {
         /** A setting the coordinator refuses (a session timeout outside the broker's bounds, a bad group id). */
         INVALID_SETTING,
         /** An assigned partition has no committed offset and {@code auto.offset.reset} is none. */
-        NO_OFFSET
+        NO_OFFSET,
+        /** Another broker coordinates the group (at joining, or since leadership of its offsets partition moved). */
+        NOT_COORDINATOR,
+        /** No broker was ready to coordinate the group for a session timeout. */
+        COORDINATOR_NOT_AVAILABLE
     }
 
     /**
@@ -110,6 +115,14 @@ public final class GroupSubscription {
 
         /** The membership ended; the transport ends the session with an error. Called once, without locks. */
         void failed(Failure failure, String message);
+
+        /**
+         * The membership ended because another broker coordinates the group; the transport ends the
+         * session with an error naming it. Called once, without locks, instead of {@link #failed}.
+         */
+        default void coordinatorElsewhere(CoordinatorLocation.Elsewhere coordinator, String message) {
+            failed(Failure.NOT_COORDINATOR, message);
+        }
     }
 
     /** A commit the subscriber asked for that cannot be done. */
@@ -553,9 +566,28 @@ public final class GroupSubscription {
 
         @Override
         public void onFailed(Errors error, String message) {
+            if (ended()) {
+                notices.failed(switch (error) {
+                    case INCONSISTENT_GROUP_PROTOCOL -> Failure.GROUP_KIND;
+                    case NOT_COORDINATOR -> Failure.NOT_COORDINATOR;
+                    case COORDINATOR_NOT_AVAILABLE -> Failure.COORDINATOR_NOT_AVAILABLE;
+                    default -> Failure.INVALID_SETTING;
+                }, message);
+            }
+        }
+
+        @Override
+        public void onCoordinatorElsewhere(CoordinatorLocation.Elsewhere coordinator, String message) {
+            if (ended()) {
+                notices.coordinatorElsewhere(coordinator, message);
+            }
+        }
+
+        /** The member ended on the group's side: stop everything; whether it was this subscription's member. */
+        private boolean ended() {
             synchronized (stateLock) {
                 if (!mine()) {
-                    return;
+                    return false;
                 }
                 closed = true;
                 timers.forEach(t -> t.cancel(false));
@@ -563,9 +595,8 @@ public final class GroupSubscription {
                 session.unsubscribe(owned, null);
                 owned = Set.of();
                 member = null;
+                return true;
             }
-            notices.failed(error == Errors.INCONSISTENT_GROUP_PROTOCOL ? Failure.GROUP_KIND : Failure.INVALID_SETTING,
-                    message);
         }
 
         @Override

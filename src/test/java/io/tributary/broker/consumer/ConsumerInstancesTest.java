@@ -1,5 +1,9 @@
 package io.tributary.broker.consumer;
 
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.tributary.group.CoordinatorLocation;
+
 import io.tributary.broker.RecordService;
 import io.tributary.config.GroupConfig;
 import io.tributary.group.CommittedOffset;
@@ -195,6 +199,39 @@ class ConsumerInstancesTest {
             }
         }
         return seen.equals(all);
+    }
+
+    @Test
+    void anInstanceWhoseCoordinatorMovesToAnotherBrokerEndsAndItsNextRequestSaysWhy() throws Exception {
+        // A cluster's coordinator that leads the group's only offsets partition, until it moves away.
+        GroupCoordinator partitioned = new GroupCoordinator(new GroupConfig(1, 1 << 20, 100, 60_000, 0, 64),
+                OffsetStore.NONE, scheduler, Clock.systemUTC(), GroupCoordinator.Ownership.OFFSETS_PARTITION_LEADER);
+        partitioned.start();
+        partitioned.elected(0, 1);
+        AtomicReference<CoordinatorLocation> location = new AtomicReference<>(CoordinatorLocation.HERE);
+        ManagedMembers clusterMembers = new ManagedMembers(partitioned, groupId -> location.get(), scheduler,
+                () -> Map.of("t", 6));
+        try (ConsumerInstances clusterInstances = new ConsumerInstances(new ConsumerInstances.Settings(60_000, 1_000),
+                clusterMembers, partitioned, source, scheduler, executor, nanos::get)) {
+            ConsumerInstance instance = clusterInstances.create("g", new ConsumerInstance.Config("c1",
+                    ConsumerInstance.Format.BINARY, ConsumerInstance.OffsetReset.EARLIEST, false, -1, 1_000), "/127.0.0.1");
+            instance.subscribe(ManagedMember.Subscribed.topics(List.of("t")));
+            await("the instance owns the topic", () -> instance.assignment().size() == 6);
+
+            location.set(new CoordinatorLocation.Elsewhere(2, Optional.of("http://h:9082")));
+            partitioned.resigned(0);
+            await("the instance's member ends", () -> clusterMembers.size() == 0);
+
+            ConsumerException first = assertThrows(ConsumerException.class, () -> clusterInstances.get("g", "c1"));
+            assertEquals(ConsumerException.Reason.INSTANCE_NOT_FOUND, first.reason());
+            assertTrue(first.getMessage().contains("broker 2") && first.getMessage().contains("http://h:9082")
+                    && first.getMessage().contains("create a new instance"), first.getMessage());
+            assertEquals(0, clusterInstances.size());
+            ConsumerException later = assertThrows(ConsumerException.class, () -> clusterInstances.get("g", "c1"));
+            assertEquals(ConsumerException.Reason.INSTANCE_NOT_FOUND, later.reason());
+        } finally {
+            partitioned.close();
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.tributary.broker.subscription;
 
 import io.tributary.config.GroupConfig;
 import io.tributary.group.CommittedOffset;
+import io.tributary.group.CoordinatorLocation;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.ManagedMember;
 import io.tributary.group.ManagedMembers;
@@ -94,7 +95,7 @@ class GroupSubscriptionTest {
     }
 
     /** A subscriber: its fake connection, its notices, and the frames it got in order. */
-    private final class Client implements GroupSubscription.Notices {
+    private class Client implements GroupSubscription.Notices {
         /** Whether the client answers pings, as a live WebSocket client does. */
         volatile boolean answersPings = true;
         final SubscriptionSessionTest.FakeSink sink = new SubscriptionSessionTest.FakeSink() {
@@ -209,6 +210,50 @@ class GroupSubscriptionTest {
             }
         }
         return seen.size() == 4;
+    }
+
+    @Test
+    void aMemberOnABrokerThatDoesNotCoordinateItsGroupEndsNamingTheCoordinator() throws Exception {
+        // A coordinator of a cluster that leads none of its offsets partitions: it answers NOT_COORDINATOR.
+        GroupCoordinator elsewhere = new GroupCoordinator(new GroupConfig(4, 1 << 20, 100, 60_000, 0, 64),
+                new OffsetStore() {
+                    @Override
+                    public void append(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
+                    }
+
+                    @Override
+                    public void delete(String groupId, java.util.Collection<TopicPartition> partitions) {
+                    }
+
+                    @Override
+                    public void load(Visitor visitor) {
+                    }
+
+                    @Override
+                    public int partitionCount() {
+                        return 4;
+                    }
+                }, scheduler, Clock.systemUTC(), GroupCoordinator.Ownership.OFFSETS_PARTITION_LEADER);
+        elsewhere.start();
+        CoordinatorLocation.Elsewhere broker2 = new CoordinatorLocation.Elsewhere(2, Optional.of("http://h:9082"));
+        members = new ManagedMembers(elsewhere, groupId -> broker2, scheduler, () -> Map.of("t", 4));
+        coordinator.close();
+        coordinator = elsewhere;
+        List<CoordinatorLocation.Elsewhere> told = new CopyOnWriteArrayList<>();
+        Client a = new Client(true, GroupSubscription.OffsetReset.EARLIEST, false) {
+            @Override
+            public void coordinatorElsewhere(CoordinatorLocation.Elsewhere where, String message) {
+                failureMessage = message;
+                told.add(where);
+            }
+        };
+        await("the subscriber is told where the coordinator is", () -> !told.isEmpty());
+        assertEquals(List.of(broker2), told);
+        assertTrue(a.failureMessage.contains("broker 2"), a.failureMessage);
+        assertEquals(null, a.failure, "told once, through coordinatorElsewhere only");
+        assertTrue(a.group.assignment().isEmpty());
+        assertEquals(0, members.size());
+        assertThrows(GroupSubscription.CommitException.class, () -> a.group.commit(null));
     }
 
     @Test
