@@ -277,6 +277,8 @@ class GroupSubscriptionTest {
         }
         await("b reads its partitions from the start", () -> b.group.assignment().stream()
                 .allMatch(tp -> b.offsets(tp).size() == 25));
+        await("a goes on reading the partitions it kept", () -> a.group.assignment().stream()
+                .allMatch(tp -> a.offsets(tp).contains(24L)));
         int revokedAt = -1;
         for (int i = 0; i < a.sink.frames.size(); i++) {
             if (a.sink.frames.get(i).startsWith("revoked")) {
