@@ -432,56 +432,89 @@ public final class SubscriptionSession {
 
     private boolean fillFrom(Cursor c) {
         PartitionLog log = c.subscription.log();
+        RecordEncoder encoder = c.subscription.encoder();
+        boolean batch = c.subscription.framing() == Framing.BATCH;
         while (true) {
             long hw = log.highWatermark();
             if (c.next >= hw) {
                 return false;
             }
             PartitionLog.LogReadInfo info = log.read(c.next, limits.bufferBytes(), hw, true);
-            List<ConsumedRecord> read = new ArrayList<>();
+            // Records are encoded as the read visits them, straight into the frame (a batch) or into
+            // one builder reused per record frame; once one does not fit, the rest of the read is
+            // skipped without decoding its keys and values.
+            Fill fill = new Fill(c, encoder, batch);
             long after = RecordBatches.forEach(info.records(), c.next, (int) Math.min(credit.records(), Integer.MAX_VALUE),
-                    read::add);
-            List<String> encoded = new ArrayList<>(read.size());
-            List<Long> ends = new ArrayList<>(read.size());
-            long used = 0;
-            long next = c.next;
-            boolean stopped = false;
-            for (ConsumedRecord r : read) {
-                String text = c.subscription.encoder().record(c.tp, r);
-                long size = utf8Length(text);
-                if (!credit.allows(size) || (!encoded.isEmpty() && used + size > limits.bufferBytes())) {
-                    stopped = true;
-                    break;
-                }
-                credit.spend(size);
-                encoded.add(text);
-                ends.add(r.offset() + 1);
-                used += size;
-                next = r.offset() + 1;
-            }
-            if (!stopped) {
+                    fill::add);
+            long next = fill.next;
+            if (!fill.stopped) {
                 // Past control batches the visitor never saw.
                 next = Math.max(next, after);
             }
             boolean progressed = next > c.next;
             c.next = next;
-            if (!encoded.isEmpty()) {
-                if (c.subscription.framing() == Framing.BATCH) {
-                    String batch = c.subscription.encoder().batch(c.tp, encoded);
-                    recordFrames.addLast(new Frame(batch, used, c.tp, encoded.size(), next, false));
+            if (fill.count > 0) {
+                if (batch) {
+                    encoder.batchEnd(fill.out);
+                    recordFrames.addLast(new Frame(fill.out.toString(), fill.used, c.tp, fill.count, next, false));
                 } else {
-                    for (int k = 0; k < encoded.size(); k++) {
-                        String text = encoded.get(k);
-                        // The last record frame also carries the offset past control batches skipped after it.
-                        long end = k == encoded.size() - 1 ? next : ends.get(k);
-                        recordFrames.addLast(new Frame(text, utf8Length(text), c.tp, 1, end, false));
-                    }
+                    // The last record frame also carries the offset past control batches skipped after it.
+                    Frame last = recordFrames.pollLast();
+                    recordFrames.addLast(new Frame(last.text(), last.bytes(), last.tp(), 1, next, false));
                 }
-                recordFrameBytes += used;
+                recordFrameBytes += fill.used;
                 return true;
             }
-            if (!progressed || stopped) {
+            if (!progressed || fill.stopped) {
                 return false;
+            }
+        }
+    }
+
+    /** Encodes the records of one read until credit or the session buffer runs out. Used under the state lock. */
+    private final class Fill {
+        final Cursor cursor;
+        final RecordEncoder encoder;
+        final boolean batch;
+        final StringBuilder out;
+        int count;
+        long used;
+        long next;
+        boolean stopped;
+
+        Fill(Cursor cursor, RecordEncoder encoder, boolean batch) {
+            this.cursor = cursor;
+            this.encoder = encoder;
+            this.batch = batch;
+            this.next = cursor.next;
+            this.out = new StringBuilder(batch ? (int) Math.min(limits.bufferBytes() + 1024L, 64 * 1024) : 512);
+            if (batch) {
+                encoder.batchStart(out, cursor.tp);
+            }
+        }
+
+        void add(ConsumedRecord r) {
+            if (stopped) {
+                return;
+            }
+            int mark = out.length();
+            if (batch && count > 0) {
+                encoder.batchSeparator(out);
+            } else if (!batch) {
+                out.setLength(0);
+            }
+            long size = encoder.record(out, cursor.tp, r);
+            if (!credit.allows(size) || (count > 0 && used + size > limits.bufferBytes())) {
+                out.setLength(mark);
+                stopped = true;
+                return;
+            }
+            credit.spend(size);
+            count++;
+            used += size;
+            next = r.offset() + 1;
+            if (!batch) {
+                recordFrames.addLast(new Frame(out.toString(), size, cursor.tp, 1, next, false));
             }
         }
     }
