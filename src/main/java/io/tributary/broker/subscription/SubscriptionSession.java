@@ -29,7 +29,9 @@ import java.util.function.Function;
  * only when the previous send has completed: answers first ({@code subscribed}, {@code produced},
  * errors), then records, read from the partitions in turn (round robin, so a busy partition does
  * not starve the others) from each one's next offset up to the credit and the session buffer.
- * The completion of that send wakes the session again. Nothing here blocks or polls.
+ * Having handed a frame to the sink, the task reads and encodes the next record frame, so it is
+ * ready when the send completes. The completion of that send wakes the session again. Nothing here
+ * blocks or polls.
  *
  * <p><b>Order.</b> Per partition, records are sent in offset order with no gaps and no duplicates:
  * the next offset moves only past records that were encoded and queued, under the state lock, and
@@ -369,6 +371,24 @@ public final class SubscriptionSession {
             sink.ping(failure -> onSent(frame, failure));
         } else {
             sink.send(frame.text(), failure -> onSent(frame, failure));
+        }
+        prefetch();
+    }
+
+    /**
+     * Reads and encodes the next record frame while the one just handed to the sink is on its way, so
+     * the socket does not wait for encoding between frames. Stays within the memory bound: one frame in
+     * flight plus at most {@code bufferBytes} of encoded records.
+     */
+    private void prefetch() {
+        try {
+            synchronized (stateLock) {
+                if (state == State.OPEN && recordFrames.isEmpty()) {
+                    fillLocked();
+                }
+            }
+        } catch (RuntimeException e) {
+            sink.deliveryFailed(e);
         }
     }
 
