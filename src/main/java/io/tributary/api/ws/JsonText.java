@@ -25,11 +25,14 @@ final class JsonText {
 
     private final String s;
     private final int len;
+    /** Where the copy goes; null for the first pass, which only checks the text is already as the generator writes it. */
     private final StringBuilder out;
     private int pos;
     private int depth;
     /** UTF-8 bytes appended beyond one per char. */
     private long extra;
+    /** Whether the text seen so far is exactly what the generator would write. */
+    private boolean canonical = true;
 
     private JsonText(String s, StringBuilder out) {
         this.s = s;
@@ -44,13 +47,33 @@ final class JsonText {
      *     {@code out} holds a partial copy the caller must cut off)
      */
     static long copy(String text, StringBuilder out) {
-        JsonText t = new JsonText(text, out);
-        t.skipWhitespace();
-        if (!t.value()) {
+        // Most stored JSON is already compact and needs no re-escaping: check that in one pass and
+        // append the text whole, which is much cheaper than copying it char by char.
+        JsonText check = new JsonText(text, null);
+        if (!check.document()) {
             return DECLINED;
         }
-        t.skipWhitespace();
-        return t.pos == t.len ? t.extra : DECLINED;
+        if (check.canonical) {
+            out.append(text);
+            return check.extra;
+        }
+        JsonText t = new JsonText(text, out);
+        return t.document() ? t.extra : DECLINED;
+    }
+
+    private boolean document() {
+        skipWhitespace();
+        if (!value()) {
+            return false;
+        }
+        skipWhitespace();
+        return pos == len;
+    }
+
+    private void append(char c) {
+        if (out != null) {
+            out.append(c);
+        }
     }
 
     /**
@@ -59,10 +82,22 @@ final class JsonText {
      * @return how many more UTF-8 bytes than chars were appended
      */
     static long appendString(StringBuilder out, String value) {
-        out.append('"');
         long extra = 0;
         boolean afterHigh = false;
-        for (int i = 0, n = value.length(); i < n; i++) {
+        int n = value.length();
+        int i = 0;
+        for (; i < n; i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                break;
+            }
+            if (c >= 0x80) {
+                extra += utf8Extra(c, afterHigh);
+            }
+            afterHigh = Character.isHighSurrogate(c);
+        }
+        out.append('"').append(value, 0, i);
+        for (; i < n; i++) {
             char c = value.charAt(i);
             if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
                 out.append(c);
@@ -74,6 +109,15 @@ final class JsonText {
         }
         out.append('"');
         return extra;
+    }
+
+    /** UTF-8 bytes of a char at or above 0x80 beyond one, counting a surrogate pair as four bytes for two chars. */
+    private static int utf8Extra(char c, boolean afterHigh) {
+        if (c < 0x800) {
+            return 1;
+        }
+        // The high surrogate before a low one was counted as three bytes; the pair is four.
+        return Character.isLowSurrogate(c) && afterHigh ? 0 : 2;
     }
 
     /**
@@ -96,15 +140,7 @@ final class JsonText {
                     return 0;
                 }
                 out.append(c);
-                if (c < 0x80) {
-                    return 0;
-                } else if (c < 0x800) {
-                    return 1;
-                } else if (Character.isLowSurrogate(c) && afterHigh) {
-                    // The high surrogate before it was counted as three bytes; the pair is four.
-                    return 0;
-                }
-                return 2;
+                return c < 0x80 ? 0 : utf8Extra(c, afterHigh);
             }
         }
         return 0;
@@ -118,6 +154,7 @@ final class JsonText {
             if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
                 return;
             }
+            canonical = false;
             pos++;
         }
     }
@@ -142,11 +179,11 @@ final class JsonText {
             return false;
         }
         pos++;
-        out.append('{');
+        append('{');
         skipWhitespace();
         if (pos < len && s.charAt(pos) == '}') {
             pos++;
-            out.append('}');
+            append('}');
             depth--;
             return true;
         }
@@ -157,11 +194,11 @@ final class JsonText {
             if (pos >= len || s.charAt(pos) != '"' || count == MAX_KEYS) {
                 return false;
             }
-            int start = out.length();
+            int start = out != null ? out.length() : pos;
             if (!string()) {
                 return false;
             }
-            int end = out.length();
+            int end = out != null ? out.length() : pos;
             for (int k = 0; k < count; k++) {
                 if (sameText(names[2 * k], names[2 * k + 1], start, end)) {
                     return false;
@@ -178,7 +215,7 @@ final class JsonText {
                 return false;
             }
             pos++;
-            out.append(':');
+            append(':');
             skipWhitespace();
             if (!value()) {
                 return false;
@@ -189,23 +226,29 @@ final class JsonText {
             }
             char c = s.charAt(pos++);
             if (c == '}') {
-                out.append('}');
+                append('}');
                 depth--;
                 return true;
             } else if (c != ',') {
                 return false;
             }
-            out.append(',');
+            append(',');
             skipWhitespace();
         }
     }
 
+    /**
+     * Whether two names are the same: compared as written to {@code out}, or on the checking pass as
+     * they are in the text (exact there, since a name with an escape makes the text non-canonical and
+     * the copying pass compares again).
+     */
     private boolean sameText(int aStart, int aEnd, int bStart, int bEnd) {
         if (aEnd - aStart != bEnd - bStart) {
             return false;
         }
+        CharSequence where = out != null ? out : s;
         for (int i = 0; i < aEnd - aStart; i++) {
-            if (out.charAt(aStart + i) != out.charAt(bStart + i)) {
+            if (where.charAt(aStart + i) != where.charAt(bStart + i)) {
                 return false;
             }
         }
@@ -217,11 +260,11 @@ final class JsonText {
             return false;
         }
         pos++;
-        out.append('[');
+        append('[');
         skipWhitespace();
         if (pos < len && s.charAt(pos) == ']') {
             pos++;
-            out.append(']');
+            append(']');
             depth--;
             return true;
         }
@@ -235,28 +278,29 @@ final class JsonText {
             }
             char c = s.charAt(pos++);
             if (c == ']') {
-                out.append(']');
+                append(']');
                 depth--;
                 return true;
             } else if (c != ',') {
                 return false;
             }
-            out.append(',');
+            append(',');
             skipWhitespace();
         }
     }
 
     private boolean string() {
         pos++;
-        out.append('"');
+        append('"');
         boolean afterHigh = false;
         while (pos < len) {
             char c = s.charAt(pos++);
             if (c == '"') {
-                out.append('"');
+                append('"');
                 return true;
             }
             if (c == '\\') {
+                canonical = false;
                 if (pos >= len) {
                     return false;
                 }
@@ -290,9 +334,11 @@ final class JsonText {
                 return false;
             }
             if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-                out.append(c);
-            } else {
+                append(c);
+            } else if (out != null) {
                 extra += escaped(out, c, afterHigh);
+            } else if (c >= 0x80) {
+                extra += utf8Extra(c, afterHigh);
             }
             afterHigh = Character.isHighSurrogate(c);
         }
@@ -304,7 +350,9 @@ final class JsonText {
             return false;
         }
         pos += word.length();
-        out.append(word);
+        if (out != null) {
+            out.append(word);
+        }
         return true;
     }
 
@@ -348,7 +396,9 @@ final class JsonText {
         if (pos < len && (s.charAt(pos) == 'e' || s.charAt(pos) == 'E')) {
             return false;
         }
-        out.append(s, start, pos);
+        if (out != null) {
+            out.append(s, start, pos);
+        }
         return true;
     }
 

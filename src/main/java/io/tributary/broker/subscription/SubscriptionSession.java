@@ -463,7 +463,7 @@ public final class SubscriptionSession {
             // Records are encoded as the read visits them, straight into the frame (a batch) or into
             // one builder reused per record frame; once one does not fit, the rest of the read is
             // skipped without decoding its keys and values.
-            Fill fill = new Fill(c, encoder, batch);
+            Fill fill = new Fill(c, encoder, batch, info.records().sizeInBytes());
             long after = RecordBatches.forEach(info.records(), c.next, (int) Math.min(credit.records(), Integer.MAX_VALUE),
                     fill::add);
             long next = fill.next;
@@ -502,12 +502,14 @@ public final class SubscriptionSession {
         long next;
         boolean stopped;
 
-        Fill(Cursor cursor, RecordEncoder encoder, boolean batch) {
+        Fill(Cursor cursor, RecordEncoder encoder, boolean batch, int readBytes) {
             this.cursor = cursor;
             this.encoder = encoder;
             this.batch = batch;
             this.next = cursor.next;
-            this.out = new StringBuilder(batch ? (int) Math.min(limits.bufferBytes() + 1024L, 64 * 1024) : 512);
+            // Sized for what the read will likely encode to, so a large frame is not regrown and copied
+            // several times; never more than the frame can hold.
+            this.out = new StringBuilder(batch ? (int) Math.min(limits.bufferBytes() + 1024L, 2L * readBytes + 1024) : 512);
             if (batch) {
                 encoder.batchStart(out, cursor.tp);
             }
