@@ -479,8 +479,9 @@ public final class SubscriptionSession {
                     recordFrames.addLast(new Frame(fill.out.toString(), fill.used, c.tp, fill.count, next, false));
                 } else {
                     // The last record frame also carries the offset past control batches skipped after it.
-                    Frame last = recordFrames.pollLast();
-                    recordFrames.addLast(new Frame(last.text(), last.bytes(), last.tp(), 1, next, false));
+                    Frame last = fill.frames.remove(fill.frames.size() - 1);
+                    fill.frames.add(new Frame(last.text(), last.bytes(), last.tp(), 1, next, false));
+                    recordFrames.addAll(fill.frames);
                 }
                 recordFrameBytes += fill.used;
                 return true;
@@ -497,6 +498,8 @@ public final class SubscriptionSession {
         final RecordEncoder encoder;
         final boolean batch;
         final StringBuilder out;
+        /** One frame per record, without batching; queued only once the whole read is encoded. */
+        final List<Frame> frames = new ArrayList<>();
         int count;
         long used;
         long next;
@@ -536,7 +539,7 @@ public final class SubscriptionSession {
             used += size;
             next = r.offset() + 1;
             if (!batch) {
-                recordFrames.addLast(new Frame(out.toString(), size, cursor.tp, 1, next, false));
+                frames.add(new Frame(out.toString(), size, cursor.tp, 1, next, false));
             }
         }
     }
