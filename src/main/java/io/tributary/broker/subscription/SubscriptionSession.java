@@ -29,7 +29,9 @@ import java.util.function.Function;
  * only when the previous send has completed: answers first ({@code subscribed}, {@code produced},
  * errors), then records, read from the partitions in turn (round robin, so a busy partition does
  * not starve the others) from each one's next offset up to the credit and the session buffer.
- * The completion of that send wakes the session again. Nothing here blocks or polls.
+ * Having handed a frame to the sink, the task reads and encodes the next record frame, so it is
+ * ready when the send completes. The completion of that send wakes the session again. Nothing here
+ * blocks or polls.
  *
  * <p><b>Order.</b> Per partition, records are sent in offset order with no gaps and no duplicates:
  * the next offset moves only past records that were encoded and queued, under the state lock, and
@@ -370,6 +372,24 @@ public final class SubscriptionSession {
         } else {
             sink.send(frame.text(), failure -> onSent(frame, failure));
         }
+        prefetch();
+    }
+
+    /**
+     * Reads and encodes the next record frame while the one just handed to the sink is on its way, so
+     * the socket does not wait for encoding between frames. Stays within the memory bound: one frame in
+     * flight plus at most {@code bufferBytes} of encoded records.
+     */
+    private void prefetch() {
+        try {
+            synchronized (stateLock) {
+                if (state == State.OPEN && recordFrames.isEmpty()) {
+                    fillLocked();
+                }
+            }
+        } catch (RuntimeException e) {
+            sink.deliveryFailed(e);
+        }
     }
 
     private void onSent(Frame frame, Throwable failure) {
@@ -432,56 +452,94 @@ public final class SubscriptionSession {
 
     private boolean fillFrom(Cursor c) {
         PartitionLog log = c.subscription.log();
+        RecordEncoder encoder = c.subscription.encoder();
+        boolean batch = c.subscription.framing() == Framing.BATCH;
         while (true) {
             long hw = log.highWatermark();
             if (c.next >= hw) {
                 return false;
             }
             PartitionLog.LogReadInfo info = log.read(c.next, limits.bufferBytes(), hw, true);
-            List<ConsumedRecord> read = new ArrayList<>();
+            // Records are encoded as the read visits them, straight into the frame (a batch) or into
+            // one builder reused per record frame; once one does not fit, the rest of the read is
+            // skipped without decoding its keys and values.
+            Fill fill = new Fill(c, encoder, batch, info.records().sizeInBytes());
             long after = RecordBatches.forEach(info.records(), c.next, (int) Math.min(credit.records(), Integer.MAX_VALUE),
-                    read::add);
-            List<String> encoded = new ArrayList<>(read.size());
-            List<Long> ends = new ArrayList<>(read.size());
-            long used = 0;
-            long next = c.next;
-            boolean stopped = false;
-            for (ConsumedRecord r : read) {
-                String text = c.subscription.encoder().record(c.tp, r);
-                long size = utf8Length(text);
-                if (!credit.allows(size) || (!encoded.isEmpty() && used + size > limits.bufferBytes())) {
-                    stopped = true;
-                    break;
-                }
-                credit.spend(size);
-                encoded.add(text);
-                ends.add(r.offset() + 1);
-                used += size;
-                next = r.offset() + 1;
-            }
-            if (!stopped) {
+                    fill::add);
+            long next = fill.next;
+            if (!fill.stopped) {
                 // Past control batches the visitor never saw.
                 next = Math.max(next, after);
             }
             boolean progressed = next > c.next;
             c.next = next;
-            if (!encoded.isEmpty()) {
-                if (c.subscription.framing() == Framing.BATCH) {
-                    String batch = c.subscription.encoder().batch(c.tp, encoded);
-                    recordFrames.addLast(new Frame(batch, used, c.tp, encoded.size(), next, false));
+            if (fill.count > 0) {
+                if (batch) {
+                    encoder.batchEnd(fill.out);
+                    recordFrames.addLast(new Frame(fill.out.toString(), fill.used, c.tp, fill.count, next, false));
                 } else {
-                    for (int k = 0; k < encoded.size(); k++) {
-                        String text = encoded.get(k);
-                        // The last record frame also carries the offset past control batches skipped after it.
-                        long end = k == encoded.size() - 1 ? next : ends.get(k);
-                        recordFrames.addLast(new Frame(text, utf8Length(text), c.tp, 1, end, false));
-                    }
+                    // The last record frame also carries the offset past control batches skipped after it.
+                    Frame last = fill.frames.remove(fill.frames.size() - 1);
+                    fill.frames.add(new Frame(last.text(), last.bytes(), last.tp(), 1, next, false));
+                    recordFrames.addAll(fill.frames);
                 }
-                recordFrameBytes += used;
+                recordFrameBytes += fill.used;
                 return true;
             }
-            if (!progressed || stopped) {
+            if (!progressed || fill.stopped) {
                 return false;
+            }
+        }
+    }
+
+    /** Encodes the records of one read until credit or the session buffer runs out. Used under the state lock. */
+    private final class Fill {
+        final Cursor cursor;
+        final RecordEncoder encoder;
+        final boolean batch;
+        final StringBuilder out;
+        /** One frame per record, without batching; queued only once the whole read is encoded. */
+        final List<Frame> frames = new ArrayList<>();
+        int count;
+        long used;
+        long next;
+        boolean stopped;
+
+        Fill(Cursor cursor, RecordEncoder encoder, boolean batch, int readBytes) {
+            this.cursor = cursor;
+            this.encoder = encoder;
+            this.batch = batch;
+            this.next = cursor.next;
+            // Sized for what the read will likely encode to, so a large frame is not regrown and copied
+            // several times; never more than the frame can hold.
+            this.out = new StringBuilder(batch ? (int) Math.min(limits.bufferBytes() + 1024L, 2L * readBytes + 1024) : 512);
+            if (batch) {
+                encoder.batchStart(out, cursor.tp);
+            }
+        }
+
+        void add(ConsumedRecord r) {
+            if (stopped) {
+                return;
+            }
+            int mark = out.length();
+            if (batch && count > 0) {
+                encoder.batchSeparator(out);
+            } else if (!batch) {
+                out.setLength(0);
+            }
+            long size = encoder.record(out, cursor.tp, r);
+            if (!credit.allows(size) || (count > 0 && used + size > limits.bufferBytes())) {
+                out.setLength(mark);
+                stopped = true;
+                return;
+            }
+            credit.spend(size);
+            count++;
+            used += size;
+            next = r.offset() + 1;
+            if (!batch) {
+                frames.add(new Frame(out.toString(), size, cursor.tp, 1, next, false));
             }
         }
     }

@@ -103,13 +103,25 @@ class SubscriptionSessionTest {
     /** Encodes a record as "topic-partition@offset=value" and a batch as "[a|b|c]". */
     static final RecordEncoder ENCODER = new RecordEncoder() {
         @Override
-        public String record(TopicPartition tp, ConsumedRecord r) {
-            return tp + "@" + r.offset() + "=" + StandardCharsets.UTF_8.decode(r.value().duplicate());
+        public long record(StringBuilder out, TopicPartition tp, ConsumedRecord r) {
+            String text = tp + "@" + r.offset() + "=" + StandardCharsets.UTF_8.decode(r.value().duplicate());
+            out.append(text);
+            return SubscriptionSession.utf8Length(text);
         }
 
         @Override
-        public String batch(TopicPartition tp, List<String> records) {
-            return "[" + String.join("|", records) + "]";
+        public void batchStart(StringBuilder out, TopicPartition tp) {
+            out.append('[');
+        }
+
+        @Override
+        public void batchSeparator(StringBuilder out) {
+            out.append('|');
+        }
+
+        @Override
+        public void batchEnd(StringBuilder out) {
+            out.append(']');
         }
     };
 
