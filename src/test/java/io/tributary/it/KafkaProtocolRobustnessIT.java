@@ -148,8 +148,18 @@ class KafkaProtocolRobustnessIT {
             assertTrue(v0.apiKeys().find(ApiKeys.PRODUCE.id) != null);
             assertEquals(null, v0.apiKeys().find(ApiKeys.OFFSET_DELETE.id), "only implemented APIs are advertised");
 
-            FindCoordinatorResponse coordinator = (FindCoordinatorResponse) c.call(ApiKeys.FIND_COORDINATOR, (short) 3,
-                    new FindCoordinatorRequestData().setKey("g").setKeyType((byte) 0));
+            // The first FindCoordinator creates __consumer_offsets and, as in Kafka, may be answered
+            // COORDINATOR_NOT_AVAILABLE until the group's partition has a leader: clients ask again.
+            FindCoordinatorResponse coordinator;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            do {
+                coordinator = (FindCoordinatorResponse) c.call(ApiKeys.FIND_COORDINATOR, (short) 3,
+                        new FindCoordinatorRequestData().setKey("g").setKeyType((byte) 0));
+                if (coordinator.error() != Errors.COORDINATOR_NOT_AVAILABLE) {
+                    break;
+                }
+                Thread.sleep(100);
+            } while (System.nanoTime() < deadline);
             assertEquals(Errors.NONE, coordinator.error());
             OffsetDeleteResponse offsetDelete = (OffsetDeleteResponse) c.call(ApiKeys.OFFSET_DELETE, (short) 0,
                     new OffsetDeleteRequestData().setGroupId("g"));
