@@ -54,7 +54,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code orders} from the source cluster into {@code source.orders} on the target, with keys,
  * values, headers, timestamps and partitions as they were; the topic's partition count and its
  * configs follow the source, as MirrorMaker 2 does by default. Topic ACL sync stays on (the default)
- * and finds that the source has no authorizer.
+ * and finds that the source has no authorizer. The dedicated MirrorMaker driver also writes
+ * heartbeats and checkpoints, and with {@code sync.group.offsets.enabled} commits a source group's
+ * translated offsets on the target.
  */
 class MirrorMakerIT {
 
@@ -199,30 +201,13 @@ class MirrorMakerIT {
     }
 
     @Test
-    void theDedicatedDriverMirrorsATopicWithHeartbeatsAndCheckpoints() throws Exception {
+    void theDedicatedDriverMirrorsATopicWithHeartbeatsAndTranslatesGroupOffsets() throws Exception {
         String topic = "payments";
         String mirrored = "source." + topic;
         sourceAdmin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, source.kafkaBootstrap()), new StringSerializer(), new StringSerializer())) {
-            for (int i = 0; i < 100; i++) {
-                producer.send(new ProducerRecord<>(topic, i % 2, "payment-" + i, "amount=" + i));
-            }
-        }
-        // A consumer group on the source that has read 30 records of each partition.
-        Map<TopicPartition, OffsetAndMetadata> committed = Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(30),
-                new TopicPartition(topic, 1), new OffsetAndMetadata(30));
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, source.kafkaBootstrap(), ConsumerConfig.GROUP_ID_CONFIG, "billing",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            await("the billing consumer to get its partitions", Duration.ofSeconds(30), () -> {
-                consumer.poll(Duration.ofMillis(200));
-                return consumer.assignment().size() == 2;
-            });
-            consumer.commitSync(committed);
-        }
+        producePayments(topic, 0, 30);
+        // A consumer group on the source that has read all 30 records of each partition.
+        commit("billing", topic, 30);
 
         Map<String, String> mm2 = new LinkedHashMap<>();
         mm2.put("clusters", "source, target");
@@ -235,6 +220,10 @@ class MirrorMakerIT {
         mm2.put("emit.checkpoints.interval.seconds", "1");
         mm2.put("refresh.groups.interval.seconds", "2");
         mm2.put("refresh.topics.interval.seconds", "2");
+        mm2.put("sync.group.offsets.enabled", "true");
+        mm2.put("sync.group.offsets.interval.seconds", "1");
+        // The source task writes the offset sync of a partition's latest record when the worker commits its offsets.
+        mm2.put("target.offset.flush.interval.ms", "1000");
         mm2.put("plugin.discovery", "service_load");
         for (String rf : List.of("replication.factor", "offset-syncs.topic.replication.factor", "checkpoints.topic.replication.factor",
                 "heartbeats.topic.replication.factor", "config.storage.replication.factor", "offset.storage.replication.factor",
@@ -264,6 +253,18 @@ class MirrorMakerIT {
             await("heartbeats on the target", Duration.ofSeconds(60), () -> topicExists(targetAdmin, "heartbeats")
                     && !EcosystemSupport.readAll(target.kafkaBootstrap(), "heartbeats", new ByteArrayDeserializer(),
                             new ByteArrayDeserializer()).isEmpty());
+
+            // Group offsets: the group is at the end of each partition, where the offset sync of the last
+            // record (upstream 29 = downstream 29) translates 30 to exactly 30 on the target.
+            TopicPartition p0 = new TopicPartition(mirrored, 0);
+            TopicPartition p1 = new TopicPartition(mirrored, 1);
+            awaitGroupOffsets(driver, log, "billing", Map.of(p0, 30L, p1, 30L));
+
+            // The group moves on upstream; the target group (now Empty there) follows.
+            producePayments(topic, 30, 20);
+            commit("billing", topic, 50);
+            awaitGroupOffsets(driver, log, "billing", Map.of(p0, 50L, p1, 50L));
+            assertEquals(contents(source, topic), contents(target, mirrored));
         } finally {
             driver.destroy();
             if (!driver.waitFor(60, TimeUnit.SECONDS)) {
@@ -274,6 +275,60 @@ class MirrorMakerIT {
                 lines.filter(l -> l.startsWith("WARNING:") || l.startsWith("SEVERE:")).forEach(System.out::println);
             }
             System.out.println("--- MirrorMaker driver log (last 100 lines) ---\n" + LibertyServer.tail(log, 100));
+        }
+    }
+
+    /** Records {@code first .. first+perPartition-1} on each of the two partitions of {@code topic}. */
+    private static void producePayments(String topic, int first, int perPartition) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, source.kafkaBootstrap()), new StringSerializer(), new StringSerializer())) {
+            for (int i = first; i < first + perPartition; i++) {
+                for (int partition = 0; partition < 2; partition++) {
+                    producer.send(new ProducerRecord<>(topic, partition, "payment-" + partition + "-" + i, "amount=" + i));
+                }
+            }
+        }
+    }
+
+    /** Commits {@code offset} on both partitions of {@code topic} for {@code group} on the source, as a member of the group. */
+    private static void commit(String group, String topic, long offset) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, source.kafkaBootstrap(), ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            await("the " + group + " consumer to get its partitions", Duration.ofSeconds(30), () -> {
+                consumer.poll(Duration.ofMillis(200));
+                return consumer.assignment().size() == 2;
+            });
+            consumer.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(offset),
+                    new TopicPartition(topic, 1), new OffsetAndMetadata(offset)));
+        }
+    }
+
+    /** Waits until the target cluster's committed offsets of {@code group} are exactly {@code expected}. */
+    private static void awaitGroupOffsets(Process driver, Path log, String group, Map<TopicPartition, Long> expected) {
+        Map<TopicPartition, Long> seen = new LinkedHashMap<>();
+        long started = System.nanoTime();
+        try {
+            await(group + " at " + expected + " on the target", Duration.ofSeconds(120), () -> {
+                assertTrue(driver.isAlive(), "MirrorMaker exited:\n" + LibertyServer.tail(log, 60));
+                seen.clear();
+                try {
+                    targetAdmin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                            .forEach((tp, o) -> seen.put(tp, o == null ? null : o.offset()));
+                } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+                return seen.equals(expected);
+            });
+            System.out.println(group + " at " + expected + " on the target after "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last seen " + seen, e);
         }
     }
 
