@@ -91,7 +91,7 @@ class JsonObjectStreamTest {
     }
 
     @Test
-    void malformedInputCountsAsBuffered() {
+    void malformedInputCountsAsBuffered() throws IOException {
         JsonObjectStream s = new JsonObjectStream(pieces("{} x"));
         assertFalse(s.nextIsBuffered(), "nothing has been read yet");
         assertTrue(s.hasNext());
