@@ -4,9 +4,12 @@ import jakarta.json.Json;
 import jakarta.json.stream.JsonGenerator;
 import jakarta.json.stream.JsonGeneratorFactory;
 
-import java.io.ByteArrayOutputStream;
+import java.io.CharArrayWriter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -22,7 +25,9 @@ final class ProduceResultWriter {
 
     private static final JsonGeneratorFactory GENERATORS = Json.createGeneratorFactory(Map.of());
 
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream(8192);
+    // Characters, encoded once a flush: a generator over bytes would set up an encoder with its own
+    // 8 KiB buffer for every line.
+    private final CharArrayWriter pending = new CharArrayWriter(8192);
 
     /** Appends one answer line. */
     void add(V3Dtos.ProduceResult r) {
@@ -58,7 +63,8 @@ final class ProduceResultWriter {
     /** Writes the lines added so far and flushes {@code out}, so the client sees them now. */
     void flushTo(OutputStream out) throws IOException {
         if (pending.size() > 0) {
-            pending.writeTo(out);
+            ByteBuffer bytes = StandardCharsets.UTF_8.encode(CharBuffer.wrap(pending.toCharArray()));
+            out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
             pending.reset();
         }
         out.flush();
