@@ -28,11 +28,8 @@ import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.UriInfo;
 import org.apache.kafka.common.TopicPartition;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,20 +48,18 @@ import java.util.Optional;
 public class ClustersResource {
 
     private final Broker broker;
-    private final JsonCodec json;
 
     @Context
     UriInfo uri;
 
     /** For the container's client proxy only. */
     protected ClustersResource() {
-        this(null, null);
+        this(null);
     }
 
     @Inject
-    public ClustersResource(Broker broker, JsonCodec json) {
+    public ClustersResource(Broker broker) {
         this.broker = broker;
-        this.json = json;
     }
 
     @GET
@@ -286,7 +281,7 @@ public class ClustersResource {
                             @HeaderParam("Content-Length") String contentLength, InputStream body) throws IOException {
         checkCluster(clusterId);
         Topics.validateName(topic);
-        JsonObjectStream stream = new JsonObjectStream(new BufferedInputStream(body, 65_536));
+        JsonObjectStream stream = new JsonObjectStream(body);
         if (contentLength != null) {
             JsonObject first = stream.next()
                     .orElseThrow(() -> RestException.badRequest("The request body is empty; a record object was expected"));
@@ -300,42 +295,10 @@ public class ClustersResource {
 
     private StreamingOutput streamResults(String topic, Optional<JsonObject> first, JsonObjectStream rest) {
         ErrorMapper errors = new ErrorMapper();
-        return out -> {
-            if (first.isPresent()) {
-                writeLine(out, answer(topic, first.get(), errors));
-            }
-            while (true) {
-                Optional<JsonObject> next;
-                try {
-                    next = rest.next();
-                } catch (RestException e) {
-                    // The stream cannot be re-synchronised after malformed JSON: answer it and stop.
-                    writeLine(out, new V3Dtos.ProduceResult(e.status(), e.getMessage(), broker.clusterId(), topic,
-                            null, null, null, null, null));
-                    return;
-                }
-                if (next.isEmpty()) {
-                    return;
-                }
-                writeLine(out, answer(topic, next.get(), errors));
-            }
-        };
-    }
-
-    private V3Dtos.ProduceResult answer(String topic, JsonObject record, ErrorMapper errors) {
-        try {
-            return produceOne(topic, record);
-        } catch (RuntimeException e) {
-            ErrorResponse error = (ErrorResponse) errors.toResponse(e).getEntity();
-            return new V3Dtos.ProduceResult(error.errorCode(), error.message(), broker.clusterId(), topic,
-                    null, null, null, null, null);
-        }
-    }
-
-    private void writeLine(OutputStream out, Object dto) throws IOException {
-        out.write(json.toJson(dto).getBytes(StandardCharsets.UTF_8));
-        out.write('\n');
-        out.flush();
+        RecordStreamProducer producer = new RecordStreamProducer(broker.clusterId(), topic,
+                (t, requests) -> broker.records().produce(t, requests),
+                e -> (ErrorResponse) errors.toResponse(e).getEntity());
+        return out -> producer.run(first, rest, out);
     }
 
     private V3Dtos.ProduceResult produceOne(String topic, JsonObject record) {

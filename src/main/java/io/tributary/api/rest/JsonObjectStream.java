@@ -2,7 +2,6 @@ package io.tributary.api.rest;
 
 import jakarta.json.JsonObject;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
@@ -13,15 +12,35 @@ import java.util.Optional;
  * the end of the request. It tracks only nesting depth and string/escape state; each object is
  * then parsed strictly by JSON-P.
  *
+ * <p>The body is read in large pieces into one buffer and scanned there (reading it byte by byte
+ * through a stream cost more than the rest of a record's work). The scan is resumable, so
+ * {@link #nextIsBuffered()} can tell without blocking whether the bytes already received hold a
+ * whole further object, which lets a caller store every record already received in one append and
+ * answer them with one flush.
+ *
  * <p>Not thread-safe: one reader per request.
  */
 final class JsonObjectStream {
 
     /** Bounds the memory one record can take before it is parsed. */
-    private static final int MAX_OBJECT_BYTES = 16 << 20;
+    static final int MAX_OBJECT_BYTES = 16 << 20;
+
+    private static final int READ_SIZE = 64 << 10;
 
     private final InputStream in;
-    private int pending = -2;
+    private byte[] buffer = new byte[READ_SIZE];
+    /** Next byte to scan. */
+    private int position;
+    /** End of the bytes read into {@link #buffer}. */
+    private int limit;
+    /** Where the object being scanned starts, or -1 between objects. */
+    private int start = -1;
+    private int depth;
+    private boolean inString;
+    private boolean escaped;
+    /** The object from {@link #start} to {@link #position} is whole. */
+    private boolean complete;
+    private boolean ended;
 
     JsonObjectStream(InputStream in) {
         this.in = in;
@@ -29,60 +48,142 @@ final class JsonObjectStream {
 
     /** True if another object follows (skips whitespace; blocks until a byte or the end arrives). */
     boolean hasNext() throws IOException {
-        return peekNonWhitespace() >= 0;
+        while (true) {
+            if (start >= 0) {
+                return true;
+            }
+            skipSeparators();
+            if (position < limit) {
+                return true;
+            }
+            if (!fill()) {
+                return false;
+            }
+        }
     }
 
+    /**
+     * True if {@link #next()} would answer without waiting for more of the body: a whole object,
+     * malformed input or the end of the body has already been received.
+     */
+    boolean nextIsBuffered() {
+        if (ended) {
+            return true;
+        }
+        try {
+            return scanBuffered();
+        } catch (RestException e) {
+            return true;
+        }
+    }
+
+    /**
+     * The next object, or empty at the end of the body.
+     *
+     * @throws RestException 400 for malformed JSON (the stream cannot go on after it), 413 for an
+     *                       object larger than {@link #MAX_OBJECT_BYTES}
+     */
     Optional<JsonObject> next() throws IOException {
-        int c = peekNonWhitespace();
-        if (c < 0) {
-            return Optional.empty();
-        }
-        pending = -2;
-        if (c != '{') {
-            throw RestException.badRequest("Malformed JSON: expected '{' to start a record, found '" + (char) c + "'");
-        }
-        ByteArrayOutputStream object = new ByteArrayOutputStream(256);
-        object.write(c);
-        int depth = 1;
-        boolean inString = false;
-        boolean escaped = false;
-        while (depth > 0) {
-            int b = in.read();
-            if (b < 0) {
+        while (!scanBuffered()) {
+            if (!fill()) {
+                if (start < 0) {
+                    return Optional.empty();
+                }
                 throw RestException.badRequest("Malformed JSON: the body ended inside a record object");
             }
-            object.write(b);
-            if (object.size() > MAX_OBJECT_BYTES) {
-                throw new RestException(413, "A record object is larger than " + MAX_OBJECT_BYTES + " bytes");
+        }
+        int from = start;
+        start = -1;
+        complete = false;
+        return Optional.of(JsonBodies.object(buffer, from, position - from));
+    }
+
+    /** Scans what is buffered; true when an object is complete (it ends just before {@link #position}). */
+    private boolean scanBuffered() {
+        if (complete) {
+            return true;
+        }
+        if (start < 0) {
+            skipSeparators();
+            if (position == limit) {
+                return false;
             }
+            byte c = buffer[position];
+            if (c != '{') {
+                throw RestException.badRequest("Malformed JSON: expected '{' to start a record, found '" + (char) (c & 0xff) + "'");
+            }
+            start = position;
+            depth = 0;
+            inString = false;
+            escaped = false;
+        }
+        byte[] b = buffer;
+        int p = position;
+        int end = limit;
+        while (p < end) {
+            byte c = b[p++];
             if (inString) {
                 if (escaped) {
                     escaped = false;
-                } else if (b == '\\') {
+                } else if (c == '\\') {
                     escaped = true;
-                } else if (b == '"') {
+                } else if (c == '"') {
                     inString = false;
                 }
-            } else if (b == '"') {
+            } else if (c == '"') {
                 inString = true;
-            } else if (b == '{' || b == '[') {
+            } else if (c == '{' || c == '[') {
                 depth++;
-            } else if (b == '}' || b == ']') {
-                depth--;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                complete = true;
+                break;
             }
         }
-        return Optional.of(JsonBodies.object(object.toByteArray()));
+        position = p;
+        if (position - start > MAX_OBJECT_BYTES) {
+            throw new RestException(413, "A record object is larger than " + MAX_OBJECT_BYTES + " bytes");
+        }
+        return complete;
     }
 
-    private int peekNonWhitespace() throws IOException {
-        if (pending != -2) {
-            return pending;
+    private void skipSeparators() {
+        while (position < limit) {
+            byte c = buffer[position];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != ',') {
+                return;
+            }
+            position++;
         }
-        int c;
+    }
+
+    /** Reads more of the body, keeping the object being scanned; false at the end of the body. */
+    private boolean fill() throws IOException {
+        if (ended) {
+            return false;
+        }
+        int keep = start >= 0 ? start : position;
+        if (keep > 0) {
+            System.arraycopy(buffer, keep, buffer, 0, limit - keep);
+            limit -= keep;
+            position -= keep;
+            if (start >= 0) {
+                start = 0;
+            }
+        }
+        if (limit == buffer.length) {
+            byte[] larger = new byte[Math.min(buffer.length * 2, MAX_OBJECT_BYTES + READ_SIZE)];
+            System.arraycopy(buffer, 0, larger, 0, limit);
+            buffer = larger;
+        }
+        int n;
         do {
-            c = in.read();
-        } while (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ',');
-        pending = c;
-        return c;
+            n = in.read(buffer, limit, buffer.length - limit);
+        } while (n == 0);
+        if (n < 0) {
+            ended = true;
+            return false;
+        }
+        limit += n;
+        return true;
     }
 }
