@@ -545,6 +545,12 @@ class ClusterEntryIT {
             return data.getString("offline.partition.names", "").contains(offline.toString()) ? data : null;
         });
         assertTrue(ready.getJsonNumber("offline.partitions").intValue() >= 1, ready.toString());
+
+        // The killed broker is no longer registered: the survivors' group lists go on without it.
+        Http.Answer list = new Http(brokers.get(survivor)).get("/v3/clusters/" + clusterId + "/consumer-groups");
+        assertEquals(200, list.status(), list.toString());
+        assertTrue(list.json().getJsonArray("data").stream()
+                .anyMatch(g -> g.asJsonObject().getString("consumer_group_id").equals(group)), list.toString());
     }
 
     private static KafkaConsumer<String, String> consumer(String group) {
