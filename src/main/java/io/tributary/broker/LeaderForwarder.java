@@ -1,19 +1,28 @@
 package io.tributary.broker;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.LeaderNotAvailableException;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.UnknownLeaderEpochException;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
+import org.apache.kafka.common.requests.DeleteRecordsResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 
@@ -47,6 +56,8 @@ public final class LeaderForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LeaderForwarder.class.getName());
     private static final short PRODUCE_VERSION = 9;
     private static final short FETCH_VERSION = 12;
+    private static final short LIST_OFFSETS_VERSION = 7;
+    private static final short DELETE_RECORDS_VERSION = 2;
     private static final int POOLED_PER_BROKER = 4;
 
     /** Where one forwarded batch landed. */
@@ -55,6 +66,10 @@ public final class LeaderForwarder implements AutoCloseable {
 
     /** What the leader's Fetch returned for the partition. */
     public record Fetched(MemoryRecords records, long highWatermark, long logStartOffset) {
+    }
+
+    /** The leader's earliest offset and high watermark (ListOffsets earliest and latest). */
+    public record LeaderOffsets(long logStartOffset, long highWatermark) {
     }
 
     /** Thrown when the leader is this broker after all: the caller serves the request locally. */
@@ -129,6 +144,68 @@ public final class LeaderForwarder implements AutoCloseable {
                 }
             }
             throw new IOException("The leader's Fetch answer names no partition");
+        });
+    }
+
+    /**
+     * The partition's earliest offset and high watermark at its leader: two ListOffsets lookups
+     * (earliest, then latest), as a consumer asks, so records deleted in between can make the
+     * first lag the second's moment.
+     */
+    LeaderOffsets offsets(TopicPartition tp) {
+        return withLeader(tp, client -> {
+            long earliest = listOffset(client, tp, ListOffsetsRequest.EARLIEST_TIMESTAMP);
+            long latest = listOffset(client, tp, ListOffsetsRequest.LATEST_TIMESTAMP);
+            return new LeaderOffsets(earliest, latest);
+        });
+    }
+
+    private long listOffset(InterBrokerClient client, TopicPartition tp, long timestamp) throws IOException {
+        ListOffsetsRequestData.ListOffsetsTopic topic = new ListOffsetsRequestData.ListOffsetsTopic().setName(tp.topic());
+        topic.partitions().add(new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(tp.partition())
+                .setTimestamp(timestamp));
+        ListOffsetsRequest.Builder builder = ListOffsetsRequest.Builder.forConsumer(false, IsolationLevel.READ_UNCOMMITTED)
+                .setTargetTimes(List.of(topic));
+        ListOffsetsResponse response = (ListOffsetsResponse) client.send(builder, LIST_OFFSETS_VERSION);
+        for (ListOffsetsResponseData.ListOffsetsTopicResponse t : response.data().topics()) {
+            for (ListOffsetsResponseData.ListOffsetsPartitionResponse p : t.partitions()) {
+                throwIfError(p.errorCode(), null);
+                return p.offset();
+            }
+        }
+        throw new IOException("The leader's ListOffsets answer names no partition");
+    }
+
+    /**
+     * Deletes the partition's records before {@code before} at its leader (DeleteRecords).
+     *
+     * @return the leader's log start offset afterwards
+     */
+    long deleteRecords(TopicPartition tp, long before) {
+        if (before < 0) {
+            // -1 means "the high watermark" in DeleteRecords: never let a bad offset mean that.
+            throw new org.apache.kafka.common.errors.OffsetOutOfRangeException("Cannot delete records before offset "
+                    + before + " of " + tp + ": it must not be negative");
+        }
+        return withLeader(tp, client -> {
+            DeleteRecordsRequestData.DeleteRecordsTopic topic = new DeleteRecordsRequestData.DeleteRecordsTopic()
+                    .setName(tp.topic()).setPartitions(List.of(new DeleteRecordsRequestData.DeleteRecordsPartition()
+                            .setPartitionIndex(tp.partition()).setOffset(before)));
+            DeleteRecordsRequest.Builder builder = new DeleteRecordsRequest.Builder(new DeleteRecordsRequestData()
+                    .setTopics(List.of(topic)).setTimeoutMs(timeoutMs));
+            DeleteRecordsResponse response = (DeleteRecordsResponse) client.send(builder, DELETE_RECORDS_VERSION);
+            for (DeleteRecordsResponseData.DeleteRecordsTopicResult t : response.data().topics()) {
+                for (DeleteRecordsResponseData.DeleteRecordsPartitionResult p : t.partitions()) {
+                    if (p.errorCode() == Errors.OFFSET_OUT_OF_RANGE.code()) {
+                        // DeleteRecords carries no message: say what the leader's own answer says.
+                        throw new org.apache.kafka.common.errors.OffsetOutOfRangeException("Cannot delete records before offset "
+                                + before + " of " + tp + ": it must be within [0, the high watermark]");
+                    }
+                    throwIfError(p.errorCode(), null);
+                    return p.lowWatermark();
+                }
+            }
+            throw new IOException("The leader's DeleteRecords answer names no partition");
         });
     }
 

@@ -193,10 +193,7 @@ public final class RecordService {
     public ReadResult read(String topicName, int partitionId, long offset, int maxBytes, int maxRecords) {
         TopicPartition tp = new TopicPartition(topicName, partitionId);
         if (forwarder != null) {
-            TopicMetadata topic = topics.describeOrThrow(topicName);
-            if (partitionId < 0 || partitionId >= topic.partitionCount()) {
-                throw new UnknownPartitionException(topicName, partitionId, topic.partitionCount());
-            }
+            checkPartition(topicName, partitionId);
             Optional<Partition> local = servedHere(tp);
             if (local.isEmpty()) {
                 try {
@@ -216,10 +213,57 @@ public final class RecordService {
         return new ReadResult(out, next, info.logStartOffset(), info.highWatermark());
     }
 
-    /** The partition's first offset, high watermark (the next offset a reader will see) and log end offset. */
+    /**
+     * The partition's first offset, high watermark (the next offset a reader will see) and log end
+     * offset. A partition this broker does not lead is asked of its leader (ListOffsets earliest
+     * and latest); the Kafka protocol gives a consumer no log end offset, so that answer reports
+     * the leader's high watermark as the log end offset too.
+     */
     public PartitionOffsets offsets(String topicName, int partitionId) {
-        Partition partition = replicas.partitionOrThrow(new TopicPartition(topicName, partitionId));
+        TopicPartition tp = new TopicPartition(topicName, partitionId);
+        if (forwarder != null) {
+            checkPartition(topicName, partitionId);
+            if (servedHere(tp).isEmpty()) {
+                try {
+                    LeaderForwarder.LeaderOffsets o = forwarder.offsets(tp);
+                    return new PartitionOffsets(o.logStartOffset(), o.highWatermark(), o.highWatermark());
+                } catch (LeaderForwarder.LeaderIsLocal local) {
+                    // Leadership came here meanwhile: answer locally.
+                }
+            }
+        }
+        Partition partition = replicas.partitionOrThrow(tp);
         return new PartitionOffsets(partition.log().logStartOffset(), partition.log().highWatermark(),
                 partition.log().logEndOffset());
+    }
+
+    /**
+     * Deletes every record of the partition before {@code before} (at most the high watermark), at
+     * its leader: a partition this broker does not lead is sent there as DeleteRecords.
+     *
+     * @return the partition's offsets afterwards
+     */
+    public PartitionOffsets deleteRecordsBefore(String topicName, int partitionId, long before) {
+        TopicPartition tp = new TopicPartition(topicName, partitionId);
+        if (forwarder != null) {
+            checkPartition(topicName, partitionId);
+            if (servedHere(tp).isEmpty()) {
+                try {
+                    forwarder.deleteRecords(tp, before);
+                    return offsets(topicName, partitionId);
+                } catch (LeaderForwarder.LeaderIsLocal local) {
+                    // Leadership came here meanwhile: delete locally.
+                }
+            }
+        }
+        replicas.deleteRecordsBefore(tp, before);
+        return offsets(topicName, partitionId);
+    }
+
+    private void checkPartition(String topicName, int partitionId) {
+        TopicMetadata topic = topics.describeOrThrow(topicName);
+        if (partitionId < 0 || partitionId >= topic.partitionCount()) {
+            throw new UnknownPartitionException(topicName, partitionId, topic.partitionCount());
+        }
     }
 }

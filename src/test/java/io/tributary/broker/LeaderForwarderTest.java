@@ -53,6 +53,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LeaderForwarderTest {
 
     private static final TopicPartition TP = new TopicPartition("fwd", 0);
+    /** The one topic whose records a test deletes, so the others can read from offset 0. */
+    private static final TopicPartition DELETED = new TopicPartition("fwd-deleted", 0);
 
     @TempDir
     static Path tmp;
@@ -94,6 +96,7 @@ class LeaderForwarderTest {
                 Executors.defaultThreadFactory(), executor, KafkaProtocol.apis(context));
         leader.start();
         topics.create(TP.topic(), Optional.of(1), Optional.empty(), Map.of("max.message.bytes", "2000"));
+        topics.create(DELETED.topic(), Optional.of(1), Optional.empty(), Map.of());
     }
 
     @AfterAll
@@ -140,6 +143,28 @@ class LeaderForwarderTest {
             List<String> values = new ArrayList<>();
             RecordBatches.forEach(fetched.records(), before, 100, r -> values.add(StandardCharsets.UTF_8.decode(r.value()).toString()));
             assertEquals(List.of("a", "b", "c"), values);
+        }
+    }
+
+    @Test
+    void forwardedOffsetsAndDeleteRecordsAreTheLeaders() {
+        try (LeaderForwarder f = toLeader()) {
+            f.produce(DELETED, batch(1, "d", "e", "f"));
+            long hw = f.fetch(DELETED, 0, 1 << 20).highWatermark();
+            LeaderForwarder.LeaderOffsets before = f.offsets(DELETED);
+            assertEquals(logs.log(DELETED).orElseThrow().logStartOffset(), before.logStartOffset());
+            assertEquals(hw, before.highWatermark());
+
+            long start = f.deleteRecords(DELETED, hw - 1);
+            assertEquals(hw - 1, start);
+            assertEquals(hw - 1, logs.log(DELETED).orElseThrow().logStartOffset(), "deleted at the leader");
+            assertEquals(new LeaderForwarder.LeaderOffsets(hw - 1, hw), f.offsets(DELETED));
+
+            assertThrows(OffsetOutOfRangeException.class, () -> f.deleteRecords(DELETED, hw + 10),
+                    "beyond the high watermark, as the leader answers");
+            assertThrows(OffsetOutOfRangeException.class, () -> f.deleteRecords(DELETED, -1),
+                    "a negative offset is refused, not read as DeleteRecords' 'the high watermark'");
+            assertEquals(hw - 1, logs.log(DELETED).orElseThrow().logStartOffset());
         }
     }
 

@@ -402,6 +402,84 @@ class ClusterEntryIT {
 
     @Test
     @Order(7)
+    void partitionOffsetsAndRecordDeletionAtABrokerThatDoesNotLeadAreTheLeaders() throws Exception {
+        // entry-rest: one replica, three records (test 2); entry-ws: three replicas, three records (test 3).
+        TopicPartitionInfo single;
+        TopicPartitionInfo replicated;
+        try (Admin admin = admin()) {
+            Map<String, TopicDescription> d = admin.describeTopics(List.of("entry-rest", "entry-ws")).allTopicNames()
+                    .get(10, TimeUnit.SECONDS);
+            single = d.get("entry-rest").partitions().get(0);
+            replicated = d.get("entry-ws").partitions().get(0);
+        }
+        Http atLeader = new Http(brokers.get(single.leader().id()));
+        Http there = new Http(other(single.leader().id()));
+        String offsets = "/topics/entry-rest/partitions/0/offsets";
+        Http.Answer fromLeader = atLeader.get(offsets);
+        assertEquals(200, fromLeader.status(), fromLeader.toString());
+        assertEquals(3, fromLeader.json().getJsonNumber("end_offset").longValue());
+        Http.Answer forwarded = there.get(offsets);
+        assertEquals(200, forwarded.status(), forwarded.toString());
+        assertEquals(fromLeader.json(), forwarded.json(), "a broker without a replica answers the leader's offsets");
+        Http.Answer atFollower = new Http(other(replicated.leader().id())).get("/topics/entry-ws/partitions/0/offsets");
+        assertEquals(new Http(brokers.get(replicated.leader().id())).get("/topics/entry-ws/partitions/0/offsets").json(),
+                atFollower.json(), "a follower answers the leader's offsets too");
+        Http.Answer unknown = there.get("/topics/entry-rest/partitions/7/offsets");
+        assertEquals(atLeader.get("/topics/entry-rest/partitions/7/offsets").status(), unknown.status(), unknown.toString());
+        assertEquals(404, unknown.status());
+
+        String delete = "/topics/entry-rest/partitions/0/records?before=";
+        Http.Answer deleted = there.delete(delete + "1");
+        assertEquals(200, deleted.status(), deleted.toString());
+        assertEquals(1, deleted.json().getJsonNumber("beginning_offset").longValue(), deleted.toString());
+        assertEquals(atLeader.get(offsets).json(), deleted.json(), "deleted at the leader, which answers the same offsets");
+        assertEquals(404, atLeader.get("/topics/entry-rest/partitions/0/records?offset=0").status(),
+                "record 0 is gone at the leader");
+        Http.Answer read = atLeader.get("/topics/entry-rest/partitions/0/records?offset=1");
+        assertEquals(1, read.array().getJsonObject(0).getJsonNumber("offset").longValue(), read.toString());
+
+        for (String before : List.of("99", "-1")) {
+            Http.Answer refused = there.delete(delete + before);
+            Http.Answer refusedAtLeader = atLeader.delete(delete + before);
+            assertEquals(refusedAtLeader.status(), refused.status(), "before=" + before + ": " + refused);
+            assertEquals(refusedAtLeader.json().getInt("error_code"), refused.json().getInt("error_code"), refused.toString());
+        }
+        assertEquals(1, atLeader.get(offsets).json().getJsonNumber("beginning_offset").longValue(), "nothing more deleted");
+    }
+
+    @Test
+    @Order(8)
+    void theConsumerGroupListOfAnyBrokerHasTheGroupsOfEveryCoordinator() throws Exception {
+        // Groups whose offsets partitions (three, spread over the brokers) have different leaders.
+        Map<Integer, String> groupByCoordinator = new HashMap<>();
+        for (int i = 0; groupByCoordinator.size() < 3 && i < 60; i++) {
+            groupByCoordinator.putIfAbsent(coordinatorOf("listed-" + i), "listed-" + i);
+        }
+        assertTrue(groupByCoordinator.size() >= 2, "groups on several coordinators: " + groupByCoordinator);
+        try (Admin admin = admin()) {
+            for (String group : groupByCoordinator.values()) {
+                admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition("entry-ws", 0), new OffsetAndMetadata(1)))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
+        }
+        Set<String> expected = Set.copyOf(groupByCoordinator.values());
+        Set<String> first = null;
+        for (Map.Entry<Integer, LibertyServer> b : brokers.entrySet()) {
+            Http.Answer list = new Http(b.getValue()).get("/v3/clusters/" + clusterId + "/consumer-groups");
+            assertEquals(200, list.status(), list.toString());
+            Set<String> ids = list.json().getJsonArray("data").stream()
+                    .map(g -> g.asJsonObject().getString("consumer_group_id")).collect(Collectors.toSet());
+            assertTrue(ids.containsAll(expected), "broker " + b.getKey() + " lists " + ids + ", not all of " + expected);
+            if (first == null) {
+                first = ids;
+            }
+            assertEquals(first, ids, "every broker lists the same groups");
+            assertEquals(ids.size(), list.json().getJsonArray("data").size(), "each group once: " + list);
+        }
+    }
+
+    @Test
+    @Order(10)
     void aGroupKeepsItsCommittedOffsetsWhenItsCoordinatorsBrokerIsKilledAndReadinessListsWhatWentOffline()
             throws Exception {
         String topic = "entry-durable";
@@ -467,6 +545,12 @@ class ClusterEntryIT {
             return data.getString("offline.partition.names", "").contains(offline.toString()) ? data : null;
         });
         assertTrue(ready.getJsonNumber("offline.partitions").intValue() >= 1, ready.toString());
+
+        // The killed broker is no longer registered: the survivors' group lists go on without it.
+        Http.Answer list = new Http(brokers.get(survivor)).get("/v3/clusters/" + clusterId + "/consumer-groups");
+        assertEquals(200, list.status(), list.toString());
+        assertTrue(list.json().getJsonArray("data").stream()
+                .anyMatch(g -> g.asJsonObject().getString("consumer_group_id").equals(group)), list.toString());
     }
 
     private static KafkaConsumer<String, String> consumer(String group) {

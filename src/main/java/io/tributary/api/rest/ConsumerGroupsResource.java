@@ -5,9 +5,11 @@ import io.tributary.broker.subscription.StartPosition;
 import io.tributary.group.GroupAdmin;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
+import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
@@ -18,11 +20,13 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.apache.kafka.common.TopicPartition;
 
+import java.io.StringReader;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -43,29 +47,43 @@ public class ConsumerGroupsResource {
     private static final String TARGETS = "\"earliest\", \"latest\", {\"offset\": N} or {\"timestamp\": epoch ms}";
 
     private final Broker broker;
+    private final GroupForwarding forwarding;
+    private final JsonCodec codec;
 
     @Context
     UriInfo uri;
 
+    @Context
+    HttpHeaders headers;
+
     /** For the container's client proxy only. */
     protected ConsumerGroupsResource() {
-        this(null);
+        this(null, null, null);
     }
 
     @Inject
-    public ConsumerGroupsResource(Broker broker) {
+    public ConsumerGroupsResource(Broker broker, GroupForwarding forwarding, JsonCodec codec) {
         this.broker = broker;
+        this.forwarding = forwarding;
+        this.codec = codec;
     }
 
+    /**
+     * Every group of the cluster: this broker's own and those each other live broker coordinates
+     * (asked over HTTP); 503 if a live broker does not answer.
+     */
     @GET
-    public V3Dtos.ListOf<V3Dtos.ConsumerGroup> groups(@PathParam("cluster") String clusterId) {
+    public V3Dtos.ListOf<JsonObject> groups(@PathParam("cluster") String clusterId) {
         checkCluster(clusterId);
-        List<V3Dtos.ConsumerGroup> out = new ArrayList<>();
+        List<JsonObject> own = new ArrayList<>();
         for (GroupAdmin.ConsumerGroup g : broker.groupAdmin().list()) {
-            out.add(groupDto(g));
+            own.add(toJsonObject(groupDto(g)));
         }
+        List<List<JsonObject>> lists = new ArrayList<>();
+        lists.add(own);
+        lists.addAll(forwarding.groupsOfOtherBrokers(clusterId, headers));
         return new V3Dtos.ListOf<>("KafkaConsumerGroupList", new V3Dtos.ListMetadata(clusterUrl("consumer-groups"), null),
-                out);
+                GroupLists.merge(lists));
     }
 
     @GET
@@ -285,6 +303,13 @@ public class ConsumerGroupsResource {
         return broker.groupAdmin().describeOrThrow(groupId).consumer(consumerId)
                 .orElseThrow(() -> new RestException(404, "Consumer '" + consumerId + "' is not a member of consumer group '"
                         + groupId + "'."));
+    }
+
+    /** A DTO as the JSON it is answered as, so it can sit in one list with other brokers' entries. */
+    private JsonObject toJsonObject(Object dto) {
+        try (JsonReader reader = Json.createReader(new StringReader(codec.toJson(dto)))) {
+            return reader.readObject();
+        }
     }
 
     private V3Dtos.ConsumerGroup groupDto(GroupAdmin.ConsumerGroup g) {

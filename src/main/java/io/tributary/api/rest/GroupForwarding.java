@@ -2,6 +2,11 @@ package io.tributary.api.rest;
 
 import io.tributary.app.Broker;
 import io.tributary.app.BrokerExecutors;
+import io.tributary.metadata.BrokerInfo;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -12,14 +17,18 @@ import org.apache.kafka.common.protocol.Errors;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Matcher;
@@ -52,6 +61,7 @@ public class GroupForwarding {
     private static final Pattern V3 = Pattern.compile("^/?v3/clusters/[^/]+/consumer-groups/([^/]+)(/.*)?$");
     private static final Duration LOCATE_TIMEOUT = Duration.ofSeconds(15);
     private static final int ATTEMPTS = 3;
+    private static final Duration LIST_TIMEOUT = Duration.ofSeconds(10);
     /** Longer than any long-polling read a consumer instance may ask for. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
 
@@ -184,6 +194,58 @@ public class GroupForwarding {
             response.entity(answer.body());
         }
         return response.build();
+    }
+
+    /**
+     * The groups every other live broker coordinates, each asked for its own v3 list with
+     * {@value #FORWARDED_BY} (so it answers from its memory and asks nobody else). A request that
+     * was itself forwarded gets nothing here. A live broker that does not answer 200 makes the
+     * list incomplete, and that is answered 503 rather than a list silently missing groups.
+     */
+    public List<List<JsonObject>> groupsOfOtherBrokers(String clusterId, HttpHeaders incoming) {
+        if (incoming.getHeaderString(FORWARDED_BY) != null) {
+            return List.of();
+        }
+        int self = broker.config().brokerId();
+        List<List<JsonObject>> out = new ArrayList<>();
+        for (BrokerInfo other : broker.metadata().liveBrokers()) {
+            if (other.id() == self) {
+                continue;
+            }
+            String base = other.extra().get("http");
+            if (base == null) {
+                throw new RestException(503, "Broker " + other.id() + " registered no HTTP address, so its "
+                        + "consumer groups cannot be listed; retry.");
+            }
+            URI target = URI.create(base).resolve("/v3/clusters/" + URLEncoder.encode(clusterId, StandardCharsets.UTF_8)
+                    + "/consumer-groups");
+            HttpRequest request = HttpRequest.newBuilder(target).timeout(LIST_TIMEOUT)
+                    .header(FORWARDED_BY, Integer.toString(self)).header(HttpHeaders.ACCEPT, MediaType.APPLICATION_JSON)
+                    .GET().build();
+            String problem;
+            try {
+                HttpResponse<String> answer = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() == 200) {
+                    List<JsonObject> groups = new ArrayList<>();
+                    try (JsonReader reader = Json.createReader(new StringReader(answer.body()))) {
+                        for (JsonValue g : reader.readObject().getJsonArray("data")) {
+                            groups.add(g.asJsonObject());
+                        }
+                    }
+                    out.add(groups);
+                    continue;
+                }
+                problem = "answered " + answer.statusCode();
+            } catch (IOException | RuntimeException e) {
+                problem = "could not be reached: " + e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                problem = "was not waited for (interrupted)";
+            }
+            throw new RestException(503, "The consumer groups of broker " + other.id() + " cannot be listed: it "
+                    + problem + "; retry.");
+        }
+        return out;
     }
 
     private static String stripSlash(String path) {

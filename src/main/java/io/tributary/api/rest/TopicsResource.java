@@ -235,8 +235,8 @@ public class TopicsResource {
         if (before == null) {
             throw RestException.unprocessable("Query parameter 'before' is required");
         }
-        broker.replicas().deleteRecordsBefore(new TopicPartition(topic, partition), before);
-        return offsets(topic, partition);
+        RecordService.PartitionOffsets o = broker.records().deleteRecordsBefore(topic, partition, before);
+        return new V2Dtos.PartitionOffsets(o.logStartOffset(), o.highWatermark(), o.logEndOffset());
     }
 
     private V2Dtos.Partition partitionDto(TopicMetadata t, int p) {
