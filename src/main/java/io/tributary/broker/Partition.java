@@ -318,6 +318,16 @@ public final class Partition {
      * @return false if the state has moved on since the fetch (nothing appended)
      */
     public boolean appendAsFollower(MemoryRecords records, int fetchedInEpoch, long leaderHighWatermark) {
+        return appendAsFollower(records, fetchedInEpoch, leaderHighWatermark, -1);
+    }
+
+    /**
+     * As {@link #appendAsFollower(MemoryRecords, int, long)}, and moves this replica's log start
+     * offset up to the leader's (records the leader deleted with DeleteRecords), no further than
+     * this replica's high watermark: a follower that later leads must not serve what was deleted.
+     */
+    public boolean appendAsFollower(MemoryRecords records, int fetchedInEpoch, long leaderHighWatermark,
+                                    long leaderLogStartOffset) {
         leaderIsrLock.readLock().lock();
         try {
             ReplicaState current = state;
@@ -330,6 +340,10 @@ public final class Partition {
             long hw = Math.min(leaderHighWatermark, log.logEndOffset());
             if (hw > log.highWatermark()) {
                 log.updateHighWatermark(hw);
+            }
+            long start = Math.min(leaderLogStartOffset, log.highWatermark());
+            if (start > log.logStartOffset()) {
+                log.deleteRecordsBefore(start);
             }
             return true;
         } finally {

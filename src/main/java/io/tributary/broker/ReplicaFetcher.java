@@ -290,7 +290,7 @@ final class ReplicaFetcher implements Runnable {
                 switch (error) {
                     case NONE -> {
                         MemoryRecords records = (MemoryRecords) FetchResponse.recordsOrFail(p);
-                        s.partition().appendAsFollower(records, s.leaderEpoch(), p.highWatermark());
+                        s.partition().appendAsFollower(records, s.leaderEpoch(), p.highWatermark(), p.logStartOffset());
                         progress = true;
                     }
                     case OFFSET_OUT_OF_RANGE -> {

@@ -173,10 +173,15 @@ public final class ReplicaManager implements ClusterMetadataStore.TopicListener 
      * Moves a partition's log start offset forward (Kafka's DeleteRecords) and checkpoints it at once,
      * so the deletion holds across a crash.
      *
+     * Only the leader moves it; followers take the leader's log start offset from their fetches.
+     *
      * @return the log start offset afterwards
+     * @throws org.apache.kafka.common.errors.NotLeaderOrFollowerException if this broker does not lead it
      */
     public long deleteRecordsBefore(TopicPartition tp, long offset) {
-        long start = partitionOrThrow(tp).log().deleteRecordsBefore(offset);
+        Partition partition = partitionOrThrow(tp);
+        partition.ensureLeader(-1);
+        long start = partition.log().deleteRecordsBefore(offset);
         logManager.checkpoint();
         return start;
     }

@@ -145,6 +145,23 @@ class PartitionReplicationTest {
     }
 
     @Test
+    void followersMoveTheirLogStartToTheLeadersAfterDeleteRecords() {
+        Partition leader = partition(1, state(1, 0, List.of(1, 2)), Map.of());
+        Partition f2 = partition(2, state(1, 0, List.of(1, 2)), Map.of());
+        leader.appendAsLeader(batch("a", "b"), (short) 1);
+        leader.appendAsLeader(batch("c", "d"), (short) 1);
+        fetch(leader, f2, 2);
+        fetch(leader, f2, 2);
+        assertEquals(4, leader.log().highWatermark());
+        assertEquals(3, leader.log().deleteRecordsBefore(3));
+
+        var read = leader.fetchForFollower(2, f2.log().logEndOffset(), 1 << 20, f2.state().leaderEpoch());
+        assertTrue(f2.appendAsFollower(copy(read.records()), f2.state().leaderEpoch(), leader.log().highWatermark(),
+                leader.log().logStartOffset()));
+        assertEquals(3, f2.log().logStartOffset(), "the follower no longer holds what the leader deleted");
+    }
+
+    @Test
     void theHighWatermarkWaitsForEveryInSyncReplicaAndAcksAllCompletesThen() {
         Map<String, String> cfg = Map.of("min.insync.replicas", "2");
         Partition leader = partition(1, state(1, 0, List.of(1, 2, 3)), cfg);

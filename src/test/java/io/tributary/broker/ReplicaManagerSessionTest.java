@@ -169,5 +169,7 @@ class ReplicaManagerSessionTest {
         assertFalse(partition.isLeader());
         assertThrows(NotLeaderOrFollowerException.class, () -> partition.appendAsLeader(batch("after"), (short) 1));
         assertEquals(0, partition.log().highWatermark(), "nothing exposed as committed by the deposed leader");
+        assertThrows(NotLeaderOrFollowerException.class, () -> replicas.deleteRecordsBefore(TP, 0),
+                "only the leader moves the log start offset");
     }
 }
