@@ -1,23 +1,16 @@
 package io.tributary.broker;
 
 import io.tributary.config.GroupConfig;
-import io.tributary.config.TopicDefaults;
-import io.tributary.coordination.ClusterMetadataStore;
-import io.tributary.coordination.CuratorClients;
-import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.OffsetStore;
-import io.tributary.metadata.BrokerInfo;
-import io.tributary.metadata.Endpoint;
 import io.tributary.protocol.BrokerContext;
 import io.tributary.protocol.KafkaProtocol;
 import io.tributary.protocol.KafkaServer;
 import io.tributary.records.ProducedRecord;
 import io.tributary.records.RecordBatches;
-import io.tributary.storage.LogConfig;
-import io.tributary.storage.LogManager;
-import io.tributary.storage.LogManagerConfig;
-import org.apache.curator.framework.CuratorFramework;
+import io.tributary.testing.SingleBrokerStack;
+import io.tributary.testing.SingleBrokerStack.ReplicaUpdates;
+import io.tributary.testing.SingleBrokerStack.TopicCreation;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.LeaderNotAvailableException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -37,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,56 +48,31 @@ class LeaderForwarderTest {
 
     @TempDir
     static Path tmp;
-    static EmbeddedZooKeeper zk;
-    static CuratorFramework curator;
-    static ClusterMetadataStore metadata;
-    static LogManager logs;
-    static ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-    static ExecutorService executor = Executors.newCachedThreadPool();
+    static SingleBrokerStack stack;
     static KafkaServer leader;
     static GroupCoordinator groups;
 
     @BeforeAll
     static void start() throws Exception {
-        zk = new EmbeddedZooKeeper(tmp.resolve("zk"), "127.0.0.1", 0);
-        zk.start();
-        curator = CuratorClients.newClient(zk.connectString(), 10_000, 5_000, Executors.defaultThreadFactory());
-        curator.start();
-        curator.blockUntilConnected();
-        metadata = new ClusterMetadataStore(curator, Executors.defaultThreadFactory());
-        metadata.start();
-        BrokerInfo self = new BrokerInfo(0, "127.0.0.1", List.of(new Endpoint("PLAINTEXT", "PLAINTEXT", "127.0.0.1", 9092)),
-                Optional.empty(), Map.of());
-        metadata.registerBroker(self);
-        LogConfig defaults = LogConfig.defaults();
-        logs = new LogManager(new LogManagerConfig(List.of(tmp.resolve("logs")), 60_000, 60_000, 1), defaults,
-                Clock.systemUTC(), scheduler, executor);
-        logs.startup(t -> defaults).join();
-        ReplicaManager replicas = new ReplicaManager(0, logs, defaults, metadata);
-        replicas.loadFromMetadata();
-        metadata.addListener(replicas);
-        TopicService topics = new TopicService(0, metadata, replicas, new TopicDefaults(1, (short) 1, false), defaults,
-                Set.of());
+        stack = SingleBrokerStack.start(tmp, "127.0.0.1", TopicCreation.EXPLICIT_ONLY, ReplicaUpdates.FOLLOW_METADATA);
+        ScheduledExecutorService scheduler = stack.scheduler();
+        ExecutorService executor = stack.executor();
         groups = new GroupCoordinator(GroupConfig.defaults(), OffsetStore.NONE, scheduler, Clock.systemUTC());
         groups.start();
-        BrokerContext context = new BrokerContext(self, metadata.clusterId(), "PLAINTEXT", metadata, replicas, topics,
-                false, executor, scheduler, Clock.systemUTC(), List.of(), groups);
+        BrokerContext context = new BrokerContext(stack.self(), stack.metadata().clusterId(), "PLAINTEXT",
+                stack.metadata(), stack.replicas(), stack.topics(), false, executor, scheduler, Clock.systemUTC(),
+                List.of(), groups);
         leader = new KafkaServer(new InetSocketAddress("127.0.0.1", 0), 100 << 20, 1, 60_000,
                 Executors.defaultThreadFactory(), executor, KafkaProtocol.apis(context));
         leader.start();
-        topics.create(TP.topic(), Optional.of(1), Optional.empty(), Map.of("max.message.bytes", "2000"));
+        stack.topics().create(TP.topic(), Optional.of(1), Optional.empty(), Map.of("max.message.bytes", "2000"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         leader.close();
         groups.close();
-        logs.close();
-        metadata.close();
-        curator.close();
-        zk.close();
-        scheduler.shutdownNow();
-        executor.shutdownNow();
+        stack.close();
     }
 
     private static LeaderForwarder forwarder(int leaderId, Optional<InetSocketAddress> address) {
