@@ -1,23 +1,16 @@
 package io.tributary.broker;
 
 import io.tributary.config.GroupConfig;
-import io.tributary.config.TopicDefaults;
-import io.tributary.coordination.ClusterMetadataStore;
-import io.tributary.coordination.CuratorClients;
-import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.OffsetStore;
-import io.tributary.metadata.BrokerInfo;
-import io.tributary.metadata.Endpoint;
 import io.tributary.protocol.BrokerContext;
 import io.tributary.protocol.KafkaProtocol;
 import io.tributary.protocol.KafkaServer;
 import io.tributary.records.ProducedRecord;
 import io.tributary.records.RecordBatches;
-import io.tributary.storage.LogConfig;
-import io.tributary.storage.LogManager;
-import io.tributary.storage.LogManagerConfig;
-import org.apache.curator.framework.CuratorFramework;
+import io.tributary.testing.SingleBrokerStack;
+import io.tributary.testing.SingleBrokerStack.ReplicaUpdates;
+import io.tributary.testing.SingleBrokerStack.TopicCreation;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.LeaderNotAvailableException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -37,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,57 +50,32 @@ class LeaderForwarderTest {
 
     @TempDir
     static Path tmp;
-    static EmbeddedZooKeeper zk;
-    static CuratorFramework curator;
-    static ClusterMetadataStore metadata;
-    static LogManager logs;
-    static ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-    static ExecutorService executor = Executors.newCachedThreadPool();
+    static SingleBrokerStack stack;
     static KafkaServer leader;
     static GroupCoordinator groups;
 
     @BeforeAll
     static void start() throws Exception {
-        zk = new EmbeddedZooKeeper(tmp.resolve("zk"), "127.0.0.1", 0);
-        zk.start();
-        curator = CuratorClients.newClient(zk.connectString(), 10_000, 5_000, Executors.defaultThreadFactory());
-        curator.start();
-        curator.blockUntilConnected();
-        metadata = new ClusterMetadataStore(curator, Executors.defaultThreadFactory());
-        metadata.start();
-        BrokerInfo self = new BrokerInfo(0, "127.0.0.1", List.of(new Endpoint("PLAINTEXT", "PLAINTEXT", "127.0.0.1", 9092)),
-                Optional.empty(), Map.of());
-        metadata.registerBroker(self);
-        LogConfig defaults = LogConfig.defaults();
-        logs = new LogManager(new LogManagerConfig(List.of(tmp.resolve("logs")), 60_000, 60_000, 1), defaults,
-                Clock.systemUTC(), scheduler, executor);
-        logs.startup(t -> defaults).join();
-        ReplicaManager replicas = new ReplicaManager(0, logs, defaults, metadata);
-        replicas.loadFromMetadata();
-        metadata.addListener(replicas);
-        TopicService topics = new TopicService(0, metadata, replicas, new TopicDefaults(1, (short) 1, false), defaults,
-                Set.of());
+        stack = SingleBrokerStack.start(tmp, "127.0.0.1", TopicCreation.EXPLICIT_ONLY, ReplicaUpdates.FOLLOW_METADATA);
+        ScheduledExecutorService scheduler = stack.scheduler();
+        ExecutorService executor = stack.executor();
         groups = new GroupCoordinator(GroupConfig.defaults(), OffsetStore.NONE, scheduler, Clock.systemUTC());
         groups.start();
-        BrokerContext context = new BrokerContext(self, metadata.clusterId(), "PLAINTEXT", metadata, replicas, topics,
-                false, executor, scheduler, Clock.systemUTC(), List.of(), groups);
+        BrokerContext context = new BrokerContext(stack.self(), stack.metadata().clusterId(), "PLAINTEXT",
+                stack.metadata(), stack.replicas(), stack.topics(), false, executor, scheduler, Clock.systemUTC(),
+                List.of(), groups);
         leader = new KafkaServer(new InetSocketAddress("127.0.0.1", 0), 100 << 20, 1, 60_000,
                 Executors.defaultThreadFactory(), executor, KafkaProtocol.apis(context));
         leader.start();
-        topics.create(TP.topic(), Optional.of(1), Optional.empty(), Map.of("max.message.bytes", "2000"));
-        topics.create(DELETED.topic(), Optional.of(1), Optional.empty(), Map.of());
+        stack.topics().create(TP.topic(), Optional.of(1), Optional.empty(), Map.of("max.message.bytes", "2000"));
+        stack.topics().create(DELETED.topic(), Optional.of(1), Optional.empty(), Map.of());
     }
 
     @AfterAll
     static void stop() throws Exception {
         leader.close();
         groups.close();
-        logs.close();
-        metadata.close();
-        curator.close();
-        zk.close();
-        scheduler.shutdownNow();
-        executor.shutdownNow();
+        stack.close();
     }
 
     private static LeaderForwarder forwarder(int leaderId, Optional<InetSocketAddress> address) {
@@ -152,19 +119,19 @@ class LeaderForwarderTest {
             f.produce(DELETED, batch(1, "d", "e", "f"));
             long hw = f.fetch(DELETED, 0, 1 << 20).highWatermark();
             LeaderForwarder.LeaderOffsets before = f.offsets(DELETED);
-            assertEquals(logs.log(DELETED).orElseThrow().logStartOffset(), before.logStartOffset());
+            assertEquals(stack.logs().log(DELETED).orElseThrow().logStartOffset(), before.logStartOffset());
             assertEquals(hw, before.highWatermark());
 
             long start = f.deleteRecords(DELETED, hw - 1);
             assertEquals(hw - 1, start);
-            assertEquals(hw - 1, logs.log(DELETED).orElseThrow().logStartOffset(), "deleted at the leader");
+            assertEquals(hw - 1, stack.logs().log(DELETED).orElseThrow().logStartOffset(), "deleted at the leader");
             assertEquals(new LeaderForwarder.LeaderOffsets(hw - 1, hw), f.offsets(DELETED));
 
             assertThrows(OffsetOutOfRangeException.class, () -> f.deleteRecords(DELETED, hw + 10),
                     "beyond the high watermark, as the leader answers");
             assertThrows(OffsetOutOfRangeException.class, () -> f.deleteRecords(DELETED, -1),
                     "a negative offset is refused, not read as DeleteRecords' 'the high watermark'");
-            assertEquals(hw - 1, logs.log(DELETED).orElseThrow().logStartOffset());
+            assertEquals(hw - 1, stack.logs().log(DELETED).orElseThrow().logStartOffset());
         }
     }
 

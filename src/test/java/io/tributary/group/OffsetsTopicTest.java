@@ -2,16 +2,10 @@ package io.tributary.group;
 
 import io.tributary.broker.ReplicaManager;
 import io.tributary.broker.TopicService;
-import io.tributary.config.TopicDefaults;
-import io.tributary.coordination.ClusterMetadataStore;
-import io.tributary.coordination.CuratorClients;
-import io.tributary.coordination.EmbeddedZooKeeper;
-import io.tributary.metadata.BrokerInfo;
-import io.tributary.metadata.Endpoint;
-import io.tributary.storage.LogConfig;
 import io.tributary.storage.LogManager;
-import io.tributary.storage.LogManagerConfig;
-import org.apache.curator.framework.CuratorFramework;
+import io.tributary.testing.SingleBrokerStack;
+import io.tributary.testing.SingleBrokerStack.ReplicaUpdates;
+import io.tributary.testing.SingleBrokerStack.TopicCreation;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,11 +17,6 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,43 +26,22 @@ class OffsetsTopicTest {
 
     @TempDir
     static Path tmp;
-    static EmbeddedZooKeeper zk;
-    static CuratorFramework curator;
-    static ClusterMetadataStore metadata;
+    static SingleBrokerStack stack;
     static LogManager logs;
-    static ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
-    static ExecutorService executor = Executors.newCachedThreadPool();
     static TopicService topics;
     static ReplicaManager replicas;
 
     @BeforeAll
     static void start() throws Exception {
-        zk = new EmbeddedZooKeeper(tmp.resolve("zk"), "127.0.0.1", 0);
-        zk.start();
-        curator = CuratorClients.newClient(zk.connectString(), 10_000, 5_000, Executors.defaultThreadFactory());
-        curator.start();
-        curator.blockUntilConnected();
-        metadata = new ClusterMetadataStore(curator, Executors.defaultThreadFactory());
-        metadata.start();
-        metadata.registerBroker(new BrokerInfo(0, "localhost", List.of(new Endpoint("PLAINTEXT", "PLAINTEXT", "localhost", 9092)),
-                Optional.empty(), Map.of()));
-        LogConfig defaults = LogConfig.defaults();
-        logs = new LogManager(new LogManagerConfig(List.of(tmp.resolve("logs")), 60_000, 60_000, 1), defaults,
-                Clock.systemUTC(), scheduler, executor);
-        logs.startup(t -> defaults).join();
-        replicas = new ReplicaManager(0, logs, defaults, metadata);
-        replicas.loadFromMetadata();
-        topics = new TopicService(0, metadata, replicas, new TopicDefaults(1, (short) 1, true), defaults, Set.of());
+        stack = SingleBrokerStack.start(tmp, "localhost", TopicCreation.AUTO_CREATE, ReplicaUpdates.LOAD_ONCE);
+        logs = stack.logs();
+        topics = stack.topics();
+        replicas = stack.replicas();
     }
 
     @AfterAll
     static void stop() {
-        logs.close();
-        metadata.close();
-        curator.close();
-        zk.close();
-        scheduler.shutdownNow();
-        executor.shutdownNow();
+        stack.close();
     }
 
     private static Map<String, Map<TopicPartition, CommittedOffset>> loaded(OffsetStore store) {

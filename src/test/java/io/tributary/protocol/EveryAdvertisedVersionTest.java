@@ -3,20 +3,14 @@ package io.tributary.protocol;
 import io.tributary.broker.Partitioner;
 import io.tributary.broker.ReplicaManager;
 import io.tributary.broker.TopicService;
-import io.tributary.config.TopicDefaults;
 import io.tributary.coordination.ClusterMetadataStore;
-import io.tributary.coordination.CuratorClients;
-import io.tributary.coordination.EmbeddedZooKeeper;
 import io.tributary.config.GroupConfig;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.OffsetsTopic;
-import io.tributary.metadata.BrokerInfo;
-import io.tributary.metadata.Endpoint;
 import io.tributary.metadata.TopicMetadata;
-import io.tributary.storage.LogConfig;
-import io.tributary.storage.LogManager;
-import io.tributary.storage.LogManagerConfig;
-import org.apache.curator.framework.CuratorFramework;
+import io.tributary.testing.SingleBrokerStack;
+import io.tributary.testing.SingleBrokerStack.ReplicaUpdates;
+import io.tributary.testing.SingleBrokerStack.TopicCreation;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -67,9 +61,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -87,43 +79,27 @@ class EveryAdvertisedVersionTest {
 
     @TempDir
     static Path tmp;
-    static EmbeddedZooKeeper zk;
-    static CuratorFramework curator;
+    static SingleBrokerStack stack;
     static ClusterMetadataStore metadata;
-    static LogManager logs;
-    static ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-    static ExecutorService executor = Executors.newCachedThreadPool();
     static KafkaApis apis;
     static TopicService topics;
     static GroupCoordinator groups;
 
     @BeforeAll
     static void start() throws Exception {
-        zk = new EmbeddedZooKeeper(tmp.resolve("zk"), "127.0.0.1", 0);
-        zk.start();
-        curator = CuratorClients.newClient(zk.connectString(), 10_000, 5_000, Executors.defaultThreadFactory());
-        curator.start();
-        curator.blockUntilConnected();
-        metadata = new ClusterMetadataStore(curator, Executors.defaultThreadFactory());
-        metadata.start();
-        BrokerInfo self = new BrokerInfo(0, "localhost", List.of(new Endpoint("PLAINTEXT", "PLAINTEXT", "localhost", 9092)),
-                Optional.empty(), Map.of());
-        metadata.registerBroker(self);
-        LogConfig defaults = LogConfig.defaults();
-        logs = new LogManager(new LogManagerConfig(List.of(tmp.resolve("logs")), 60_000, 60_000, 1), defaults,
-                Clock.systemUTC(), scheduler, executor);
-        logs.startup(t -> defaults).join();
-        ReplicaManager replicas = new ReplicaManager(0, logs, defaults, metadata);
-        replicas.loadFromMetadata();
-        metadata.addListener(replicas);
-        topics = new TopicService(0, metadata, replicas, new TopicDefaults(1, (short) 1, true), defaults, Set.of());
+        stack = SingleBrokerStack.start(tmp, "localhost", TopicCreation.AUTO_CREATE, ReplicaUpdates.FOLLOW_METADATA);
+        metadata = stack.metadata();
+        topics = stack.topics();
+        ReplicaManager replicas = stack.replicas();
+        ScheduledExecutorService scheduler = stack.scheduler();
+        ExecutorService executor = stack.executor();
         new io.tributary.broker.RecordService(topics, replicas, new Partitioner(), Clock.systemUTC());
         groups = new GroupCoordinator(new GroupConfig(3, 1 << 20, 1, 1_800_000, 0, 4_096),
                 new OffsetsTopic(topics, replicas, 3, 1 << 20, Clock.systemUTC()), scheduler, Clock.systemUTC());
         groups.start();
-        BrokerContext context = new BrokerContext(self, metadata.clusterId(), "PLAINTEXT", metadata, replicas, topics,
-                true, executor, scheduler, Clock.systemUTC(), List.of(new TopicService.ConfigEntry("broker.id", "0", false,
-                TopicService.Source.STATIC_BROKER_CONFIG, true, false)), groups);
+        BrokerContext context = new BrokerContext(stack.self(), metadata.clusterId(), "PLAINTEXT", metadata, replicas,
+                topics, true, executor, scheduler, Clock.systemUTC(), List.of(new TopicService.ConfigEntry("broker.id",
+                "0", false, TopicService.Source.STATIC_BROKER_CONFIG, true, false)), groups);
         apis = KafkaProtocol.apis(context);
         topics.create("t", Optional.of(2), Optional.empty(), Map.of());
     }
@@ -131,12 +107,7 @@ class EveryAdvertisedVersionTest {
     @AfterAll
     static void stop() {
         groups.close();
-        logs.close();
-        metadata.close();
-        curator.close();
-        zk.close();
-        scheduler.shutdownNow();
-        executor.shutdownNow();
+        stack.close();
     }
 
     private static MemoryRecords batch() {

@@ -164,8 +164,8 @@ final class JsonText {
             return false;
         }
         return switch (s.charAt(pos)) {
-            case '{' -> object();
-            case '[' -> array();
+            case '{' -> container('}');
+            case '[' -> container(']');
             case '"' -> string();
             case 't' -> literal("true");
             case 'f' -> literal("false");
@@ -174,49 +174,55 @@ final class JsonText {
         };
     }
 
-    private boolean object() {
+    /**
+     * An object ({@code close} is '}') or an array (']'): members separated by commas, in an object
+     * each a name, a colon and a value, in an array a value.
+     */
+    private boolean container(char close) {
         if (++depth > MAX_DEPTH) {
             return false;
         }
-        pos++;
-        append('{');
+        append(s.charAt(pos++));
         skipWhitespace();
-        if (pos < len && s.charAt(pos) == '}') {
+        if (pos < len && s.charAt(pos) == close) {
             pos++;
-            append('}');
+            append(close);
             depth--;
             return true;
         }
+        boolean object = close == '}';
         // Where each name sits in out (start, end pairs): a repeated name would be merged by the parser.
-        int[] names = new int[16];
+        int[] names = object ? new int[16] : null;
         int count = 0;
         while (true) {
-            if (pos >= len || s.charAt(pos) != '"' || count == MAX_KEYS) {
-                return false;
-            }
-            int start = out != null ? out.length() : pos;
-            if (!string()) {
-                return false;
-            }
-            int end = out != null ? out.length() : pos;
-            for (int k = 0; k < count; k++) {
-                if (sameText(names[2 * k], names[2 * k + 1], start, end)) {
+            if (object) {
+                if (pos >= len || s.charAt(pos) != '"' || count == MAX_KEYS) {
                     return false;
                 }
+                int start = out != null ? out.length() : pos;
+                if (!string()) {
+                    return false;
+                }
+                int end = out != null ? out.length() : pos;
+                for (int k = 0; k < count; k++) {
+                    if (sameText(names[2 * k], names[2 * k + 1], start, end)) {
+                        return false;
+                    }
+                }
+                if (2 * count + 1 >= names.length) {
+                    names = java.util.Arrays.copyOf(names, names.length * 2);
+                }
+                names[2 * count] = start;
+                names[2 * count + 1] = end;
+                count++;
+                skipWhitespace();
+                if (pos >= len || s.charAt(pos) != ':') {
+                    return false;
+                }
+                pos++;
+                append(':');
+                skipWhitespace();
             }
-            if (2 * count + 1 >= names.length) {
-                names = java.util.Arrays.copyOf(names, names.length * 2);
-            }
-            names[2 * count] = start;
-            names[2 * count + 1] = end;
-            count++;
-            skipWhitespace();
-            if (pos >= len || s.charAt(pos) != ':') {
-                return false;
-            }
-            pos++;
-            append(':');
-            skipWhitespace();
             if (!value()) {
                 return false;
             }
@@ -225,8 +231,8 @@ final class JsonText {
                 return false;
             }
             char c = s.charAt(pos++);
-            if (c == '}') {
-                append('}');
+            if (c == close) {
+                append(close);
                 depth--;
                 return true;
             } else if (c != ',') {
@@ -253,40 +259,6 @@ final class JsonText {
             }
         }
         return true;
-    }
-
-    private boolean array() {
-        if (++depth > MAX_DEPTH) {
-            return false;
-        }
-        pos++;
-        append('[');
-        skipWhitespace();
-        if (pos < len && s.charAt(pos) == ']') {
-            pos++;
-            append(']');
-            depth--;
-            return true;
-        }
-        while (true) {
-            if (!value()) {
-                return false;
-            }
-            skipWhitespace();
-            if (pos >= len) {
-                return false;
-            }
-            char c = s.charAt(pos++);
-            if (c == ']') {
-                append(']');
-                depth--;
-                return true;
-            } else if (c != ',') {
-                return false;
-            }
-            append(',');
-            skipWhitespace();
-        }
     }
 
     private boolean string() {

@@ -14,10 +14,8 @@ import io.tributary.group.OffsetStore;
 import io.tributary.records.ConsumedRecord;
 import io.tributary.records.ProducedRecord;
 import io.tributary.records.RecordBatches;
-import io.tributary.storage.LogConfig;
-import io.tributary.storage.LogManager;
-import io.tributary.storage.LogManagerConfig;
 import io.tributary.storage.PartitionLog;
+import io.tributary.testing.LocalGroupStack;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
@@ -40,7 +38,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,24 +57,20 @@ class ConsumerInstancesTest {
     @TempDir
     Path tmp;
 
+    private LocalGroupStack stack;
     private ScheduledExecutorService scheduler;
     private ExecutorService executor;
-    private LogManager logManager;
     private GroupCoordinator coordinator;
     private ManagedMembers members;
     private ConsumerInstances instances;
-    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private Map<TopicPartition, PartitionLog> logs;
     private final AtomicLong nanos = new AtomicLong();
 
     /** The logs of the test's topics, read as the broker reads committed records. */
     private final PartitionSource source = new PartitionSource() {
         @Override
         public PartitionLog log(TopicPartition tp) {
-            PartitionLog log = logs.get(tp);
-            if (log == null) {
-                throw new UnknownTopicOrPartitionException("no " + tp);
-            }
-            return log;
+            return stack.log(tp);
         }
 
         @Override
@@ -99,39 +92,21 @@ class ConsumerInstancesTest {
 
     @BeforeEach
     void setUp() {
-        scheduler = Executors.newScheduledThreadPool(2);
-        executor = Executors.newFixedThreadPool(2);
-        logManager = new LogManager(new LogManagerConfig(List.of(tmp), 60_000, 60_000, 1), LogConfig.defaults(),
-                Clock.systemUTC(), scheduler, executor);
-        logManager.startup(t -> LogConfig.defaults()).join();
-        coordinator = new GroupCoordinator(new GroupConfig(1, 1 << 20, 100, 60_000, 0, 64), OffsetStore.NONE, scheduler,
-                Clock.systemUTC());
-        coordinator.start();
-        members = new ManagedMembers(coordinator, scheduler, () -> {
-            Map<String, Integer> counts = new TreeMap<>();
-            logs.keySet().forEach(tp -> counts.merge(tp.topic(), 1, Integer::sum));
-            return counts;
-        });
+        stack = new LocalGroupStack(tmp);
+        scheduler = stack.scheduler();
+        executor = stack.executor();
+        coordinator = stack.coordinator();
+        members = stack.members();
+        logs = stack.logs();
         instances = new ConsumerInstances(new ConsumerInstances.Settings(INSTANCE_TIMEOUT_MS, 1_000), members,
                 coordinator, source, scheduler, executor, nanos::get);
-        createTopic("t", 6);
+        stack.createTopic("t", 6);
     }
 
     @AfterEach
     void tearDown() throws Exception {
         instances.close();
-        coordinator.close();
-        logManager.close();
-        executor.shutdownNow();
-        scheduler.shutdownNow();
-        executor.awaitTermination(5, TimeUnit.SECONDS);
-    }
-
-    private void createTopic(String topic, int partitions) {
-        for (int p = 0; p < partitions; p++) {
-            TopicPartition tp = new TopicPartition(topic, p);
-            logs.put(tp, logManager.getOrCreateLog(tp, LogConfig.defaults()));
-        }
+        stack.close();
     }
 
     /** Appends values to a partition as one batch and commits them, as a sole replica does. */

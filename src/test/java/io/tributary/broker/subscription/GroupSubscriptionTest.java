@@ -11,10 +11,9 @@ import io.tributary.records.ProducedRecord;
 import io.tributary.records.RecordBatches;
 import io.tributary.storage.LogConfig;
 import io.tributary.storage.LogManager;
-import io.tributary.storage.LogManagerConfig;
 import io.tributary.storage.PartitionLog;
+import io.tributary.testing.LocalGroupStack;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,11 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,44 +50,33 @@ class GroupSubscriptionTest {
     @TempDir
     Path tmp;
 
+    private LocalGroupStack stack;
     private ScheduledExecutorService scheduler;
     private ExecutorService executor;
     private LogManager logManager;
     private GroupCoordinator coordinator;
     private ManagedMembers members;
+    private Map<TopicPartition, PartitionLog> logs;
     private final PartitionWatchers watchers = new PartitionWatchers();
-    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private final List<GroupSubscription> started = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() {
-        scheduler = Executors.newScheduledThreadPool(2);
-        executor = Executors.newFixedThreadPool(2);
-        logManager = new LogManager(new LogManagerConfig(List.of(tmp), 60_000, 60_000, 1), LogConfig.defaults(),
-                Clock.systemUTC(), scheduler, executor);
-        logManager.startup(t -> LogConfig.defaults()).join();
-        coordinator = new GroupCoordinator(new GroupConfig(1, 1 << 20, 100, 60_000, 0, 64), OffsetStore.NONE, scheduler,
-                Clock.systemUTC());
-        coordinator.start();
-        members = new ManagedMembers(coordinator, scheduler, () -> {
-            Map<String, Integer> counts = new TreeMap<>();
-            logs.keySet().forEach(tp -> counts.merge(tp.topic(), 1, Integer::sum));
-            return counts;
-        });
-        for (int p = 0; p < 4; p++) {
-            TopicPartition tp = new TopicPartition("t", p);
-            logs.put(tp, logManager.getOrCreateLog(tp, LogConfig.defaults()));
-        }
+        stack = new LocalGroupStack(tmp);
+        scheduler = stack.scheduler();
+        executor = stack.executor();
+        logManager = stack.logManager();
+        coordinator = stack.coordinator();
+        members = stack.members();
+        logs = stack.logs();
+        stack.createTopic("t", 4);
     }
 
     @AfterEach
     void tearDown() throws Exception {
         started.forEach(GroupSubscription::leave);
-        coordinator.close();
-        logManager.close();
-        executor.shutdownNow();
-        scheduler.shutdownNow();
-        executor.awaitTermination(5, TimeUnit.SECONDS);
+        coordinator.close(); // a test may have put a coordinator of its own in place of the stack's
+        stack.close();
     }
 
     /** A subscriber: its fake connection, its notices, and the frames it got in order. */
@@ -129,11 +114,7 @@ class GroupSubscriptionTest {
         }
 
         private PartitionLog log(TopicPartition tp) {
-            PartitionLog log = logs.get(tp);
-            if (log == null) {
-                throw new UnknownTopicOrPartitionException("no " + tp);
-            }
-            return log;
+            return stack.log(tp);
         }
 
         @Override
