@@ -14,6 +14,7 @@ import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
+import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import org.apache.kafka.common.TopicPartition;
@@ -39,6 +40,10 @@ import java.util.regex.PatternSyntaxException;
  */
 final class FrameParser {
 
+    // Json.createReader looks the JSON provider up on every call, once per client frame; the
+    // factory is immutable and thread-safe, as in JsonBodies.
+    private static final JsonReaderFactory READERS = Json.createReaderFactory(null);
+
     private FrameParser() {
     }
 
@@ -57,7 +62,7 @@ final class FrameParser {
     }
 
     private static JsonObject object(String text) {
-        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+        try (JsonReader reader = READERS.createReader(new StringReader(text))) {
             JsonValue v = reader.readValue();
             if (!(v instanceof JsonObject o)) {
                 throw WsException.malformed("A frame must be a JSON object, got " + v.getValueType());
