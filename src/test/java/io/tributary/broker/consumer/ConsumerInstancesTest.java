@@ -195,7 +195,8 @@ class ConsumerInstancesTest {
 
             location.set(new CoordinatorLocation.Elsewhere(2, Optional.of("http://h:9082")));
             partitioned.resigned(0);
-            await("the instance's member ends", () -> clusterMembers.size() == 0);
+            // The member leaves the registry just before the instance hears why: wait for both.
+            await("the instance's member ends", () -> clusterMembers.size() == 0 && instance.endedBecause().isPresent());
 
             ConsumerException first = assertThrows(ConsumerException.class, () -> clusterInstances.get("g", "c1"));
             assertEquals(ConsumerException.Reason.INSTANCE_NOT_FOUND, first.reason());
