@@ -282,6 +282,10 @@ class RestApiIT {
         Http.Answer binary = http.post("/topics/v2-bin/partitions/1", "application/vnd.kafka.binary.v2+json",
                 "{\"records\": [{\"key\": \"a2V5\", \"value\": \"dmFsdWU=\"}, {\"value\": \"AP8=\"}]}");
         assertEquals(200, binary.status(), binary.body());
+        assertEquals("{\"key_schema_id\":null,\"offsets\":[{\"error\":null,\"error_code\":null,\"offset\":0,\"partition\":1},"
+                + "{\"error\":null,\"error_code\":null,\"offset\":1,\"partition\":1}],\"value_schema_id\":null}",
+                binary.body(), "the answer JSON-B wrote for V2Dtos.ProduceResponse");
+        assertTrue(binary.contentType().startsWith("application/json"), binary.contentType());
         JsonArray binOffsets = binary.json().getJsonArray("offsets");
         assertEquals(1, binOffsets.getJsonObject(0).getInt("partition"));
         assertEquals(0, binOffsets.getJsonObject(0).getJsonNumber("offset").longValue());

@@ -78,7 +78,11 @@ final class JsonBodies {
     }
 
     static Optional<Long> integer(JsonObject o, String field) {
-        JsonValue v = o.get(field);
+        return integer(o.get(field), field);
+    }
+
+    /** Field {@code field}'s value {@code v} (null if absent) as a whole number. */
+    static Optional<Long> integer(JsonValue v, String field) {
         if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
             return Optional.empty();
         }
@@ -93,11 +97,16 @@ final class JsonBodies {
     }
 
     static Optional<Integer> int32(JsonObject o, String field) {
-        return integer(o, field).map(v -> {
-            if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+        return int32(o.get(field), field);
+    }
+
+    /** Field {@code field}'s value {@code v} (null if absent) as a 32-bit whole number. */
+    static Optional<Integer> int32(JsonValue v, String field) {
+        return integer(v, field).map(n -> {
+            if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
                 throw RestException.unprocessable("Field '" + field + "' is out of range");
             }
-            return v.intValue();
+            return n.intValue();
         });
     }
 }

@@ -9,12 +9,8 @@ import io.tributary.broker.TopicService;
 import io.tributary.metadata.TopicMetadata;
 import io.tributary.metadata.Topics;
 import io.tributary.records.ConsumedRecord;
-import io.tributary.records.ProducedRecord;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -29,7 +25,6 @@ import jakarta.ws.rs.core.MediaType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -114,7 +109,7 @@ public class TopicsResource {
     @POST
     @Path("{topic}")
     @Consumes({JSON_V2, BINARY_V2, MediaType.APPLICATION_JSON, V2})
-    public V2Dtos.ProduceResponse produce(@PathParam("topic") String topic,
+    public String produce(@PathParam("topic") String topic,
                                           @HeaderParam("Content-Type") String contentType, byte[] body) {
         return produce(topic, -1, contentType, body);
     }
@@ -122,7 +117,7 @@ public class TopicsResource {
     @POST
     @Path("{topic}/partitions/{partition}")
     @Consumes({JSON_V2, BINARY_V2, MediaType.APPLICATION_JSON, V2})
-    public V2Dtos.ProduceResponse produceToPartition(@PathParam("topic") String topic,
+    public String produceToPartition(@PathParam("topic") String topic,
                                                      @PathParam("partition") int partition,
                                                      @HeaderParam("Content-Type") String contentType, byte[] body) {
         if (partition < 0) {
@@ -131,47 +126,14 @@ public class TopicsResource {
         return produce(topic, partition, contentType, body);
     }
 
-    private V2Dtos.ProduceResponse produce(String topic, int pathPartition, String contentType, byte[] body) {
+    /** The answer is JSON text, written as {@link V2Dtos.ProduceResponse} would be (see {@link V2ProduceAnswer}). */
+    private String produce(String topic, int pathPartition, String contentType, byte[] body) {
         Topics.validateName(topic);
         EmbeddedFormat format = contentType != null && contentType.startsWith(BINARY_V2)
                 ? EmbeddedFormat.BINARY : EmbeddedFormat.JSON;
-        JsonObject o = JsonBodies.object(body);
-        JsonValue rv = o.get("records");
-        if (!(rv instanceof JsonArray records)) {
-            throw RestException.unprocessable("Field 'records' must be an array of records");
-        }
-        if (records.isEmpty()) {
-            throw RestException.unprocessable("Field 'records' is empty: nothing to produce");
-        }
-        List<ProduceRequest> requests = new ArrayList<>(records.size());
-        for (int i = 0; i < records.size(); i++) {
-            if (!(records.get(i) instanceof JsonObject r)) {
-                throw RestException.unprocessable("records[" + i + "] must be an object");
-            }
-            int partition = pathPartition;
-            Optional<Integer> own = JsonBodies.int32(r, "partition");
-            if (own.isPresent()) {
-                if (pathPartition >= 0 && own.get() != pathPartition) {
-                    throw RestException.unprocessable("records[" + i + "] names partition " + own.get()
-                            + " but the request is for partition " + pathPartition);
-                }
-                if (own.get() < 0) {
-                    throw RestException.unprocessable("records[" + i + "].partition must not be negative");
-                }
-                partition = own.get();
-            }
-            ByteBuffer key = format.toBytes(r.get("key"), "records[" + i + "].key");
-            ByteBuffer value = format.toBytes(r.get("value"), "records[" + i + "].value");
-            long timestamp = JsonBodies.integer(r, "timestamp").orElse(-1L);
-            Header[] headers = V3RecordParser.headers(r.get("headers"));
-            requests.add(new ProduceRequest(new ProducedRecord(key, value, timestamp, headers), partition));
-        }
+        List<ProduceRequest> requests = V2RecordParser.parse(body, pathPartition, format);
         List<ProduceResult> results = broker.records().produce(topic, requests);
-        List<V2Dtos.Offset> offsets = new ArrayList<>(results.size());
-        for (ProduceResult r : results) {
-            offsets.add(new V2Dtos.Offset(r.partition(), r.offset(), null, null));
-        }
-        return new V2Dtos.ProduceResponse(null, null, offsets);
+        return V2ProduceAnswer.write(results);
     }
 
     /**
