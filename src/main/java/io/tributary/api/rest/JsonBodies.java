@@ -46,7 +46,14 @@ final class JsonBodies {
     }
 
     static JsonObject object(InputStream in) {
-        return object(READERS.createReader(in));
+        JsonReader reader;
+        try {
+            // Detecting the body's encoding reads its first bytes: a body too short for that fails here.
+            reader = READERS.createReader(in);
+        } catch (jakarta.json.JsonException e) {
+            throw RestException.badRequest("Malformed JSON: " + e.getMessage());
+        }
+        return object(reader);
     }
 
     private static JsonObject object(JsonReader input) {
