@@ -45,20 +45,25 @@ final class FrameWriter {
         }
     }
 
+    /** {@code "partitions":[{"topic":"orders","partition":0,"offset":42}, ...]} */
+    private static void partitionsWithOffsets(JsonGenerator g, List<Assigned> assigned) {
+        g.writeStartArray("partitions");
+        for (Assigned a : assigned) {
+            g.writeStartObject()
+                    .write("topic", a.topicPartition().topic())
+                    .write("partition", a.topicPartition().partition())
+                    .write("offset", a.offset())
+                    .writeEnd();
+        }
+        g.writeEnd();
+    }
+
     /** {@code {"type":"subscribed","id":"s1","partitions":[{"topic":"orders","partition":0,"offset":42}]}} */
     static String subscribed(String id, List<Assigned> assigned) {
         return write(g -> {
             g.write("type", "subscribed");
             id(g, id);
-            g.writeStartArray("partitions");
-            for (Assigned a : assigned) {
-                g.writeStartObject()
-                        .write("topic", a.topicPartition().topic())
-                        .write("partition", a.topicPartition().partition())
-                        .write("offset", a.offset())
-                        .writeEnd();
-            }
-            g.writeEnd();
+            partitionsWithOffsets(g, assigned);
         });
     }
 
@@ -79,15 +84,7 @@ final class FrameWriter {
             g.write("group", group);
             g.write("generation", generation);
             g.write("member_id", memberId);
-            g.writeStartArray("partitions");
-            for (Assigned a : assigned) {
-                g.writeStartObject()
-                        .write("topic", a.topicPartition().topic())
-                        .write("partition", a.topicPartition().partition())
-                        .write("offset", a.offset())
-                        .writeEnd();
-            }
-            g.writeEnd();
+            partitionsWithOffsets(g, assigned);
         });
     }
 

@@ -201,15 +201,20 @@ public final class ConsumerInstance {
                 autoCommit();
             }
             leaving = member;
-            member = null;
-            subscribed = null;
-            mode = Mode.NONE;
-            owned = Set.of();
-            positions.clear();
-            lastCommitted.clear();
+            dropMembershipLocked();
         }
         return leaving == null ? CompletableFuture.completedFuture(null)
                 : leaving.close(ManagedMember.Departure.LEAVE);
+    }
+
+    /** Forgets the group membership and everything read under it; under {@code stateLock}. */
+    private void dropMembershipLocked() {
+        member = null;
+        subscribed = null;
+        mode = Mode.NONE;
+        owned = Set.of();
+        positions.clear();
+        lastCommitted.clear();
     }
 
     /** The subscribed topics (a pattern's matches among the topics now), or none. */
@@ -806,12 +811,7 @@ public final class ConsumerInstance {
                     return;
                 }
                 String text = error == Errors.INCONSISTENT_GROUP_PROTOCOL ? groupKindMessage() : message;
-                member = null;
-                subscribed = null;
-                mode = Mode.NONE;
-                owned = Set.of();
-                positions.clear();
-                lastCommitted.clear();
+                dropMembershipLocked();
                 if (waiting != null) {
                     failLocked(waiting, new ConsumerException(ConsumerException.Reason.ILLEGAL_STATE, text), after);
                 } else {
@@ -833,12 +833,7 @@ public final class ConsumerInstance {
                         + message + "; create a new instance (it resumes from the group's committed offsets)";
                 endedBecause = text;
                 closed = true;
-                member = null;
-                subscribed = null;
-                mode = Mode.NONE;
-                owned = Set.of();
-                positions.clear();
-                lastCommitted.clear();
+                dropMembershipLocked();
                 if (waiting != null) {
                     failLocked(waiting, new ConsumerException(ConsumerException.Reason.INSTANCE_NOT_FOUND, text), after);
                 }
