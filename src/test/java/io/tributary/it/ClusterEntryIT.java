@@ -441,6 +441,18 @@ class ClusterEntryIT {
             // A closed connection is a member gone silent: it leaves one session timeout after the close.
             assertTrue(goneMs < SESSION_TIMEOUT_MS + 6_000, "gone within a session timeout of the close: " + goneMs + " ms");
         }
+        // One line for the relayed session, however many frames went through it.
+        String started = "of group " + group + " is relayed to its coordinator, broker " + coordinator;
+        long lines = await("the relay's log line", Duration.ofSeconds(10), () -> {
+            try {
+                long n = java.nio.file.Files.readAllLines(elsewhere.messagesLog()).stream()
+                        .filter(l -> l.contains(started)).count();
+                return n > 0 ? n : null;
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        });
+        assertEquals(1, lines);
     }
 
     @Test
