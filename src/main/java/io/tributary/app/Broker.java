@@ -3,11 +3,15 @@ package io.tributary.app;
 import io.tributary.broker.ControlledShutdown;
 import io.tributary.broker.LeaderForwarder;
 import io.tributary.broker.LogDirIdentity;
+import io.tributary.broker.Partition;
 import io.tributary.broker.Partitioner;
 import io.tributary.broker.RecordService;
+import io.tributary.broker.RemotePartitionLog;
+import io.tributary.broker.RemotePartitionLogs;
 import io.tributary.broker.ReplicaFetcherManager;
 import io.tributary.broker.ReplicaManager;
 import io.tributary.broker.TopicService;
+import io.tributary.broker.UnknownPartitionException;
 import io.tributary.config.BrokerConfig;
 import io.tributary.coordination.ClusterMetadataStore;
 import io.tributary.coordination.Controller;
@@ -28,12 +32,15 @@ import io.tributary.metadata.PartitionState;
 import io.tributary.storage.LogConfig;
 import io.tributary.storage.LogManager;
 import io.tributary.storage.LogManagerConfig;
+import io.tributary.storage.ReadableLog;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,6 +99,7 @@ public class Broker {
     private volatile TopicService topicService;
     private volatile RecordService recordService;
     private volatile LeaderForwarder forwarder;
+    private volatile RemotePartitionLogs remoteLogs;
     private volatile GroupCoordinator groupCoordinator;
     private volatile OffsetsLeadership offsetsLeadership;
     private volatile ManagedMembers managedMembers;
@@ -174,6 +182,10 @@ public class Broker {
                     tp -> view.partitionState(tp).map(PartitionState::leader).orElse(PartitionState.NO_LEADER),
                     config.replication().socketTimeoutMs(), FORWARD_ATTEMPTS, FORWARD_BACKOFF_MS);
             recordService = new RecordService(topicService, replicaManager, new Partitioner(), clock, forwarder);
+            ReplicaManager replicas = replicaManager;
+            remoteLogs = new RemotePartitionLogs(forwarder, tp -> replicas.partition(tp).map(Partition::log),
+                    executors.executor(), new RemotePartitionLog.Settings(config.replication().fetchMaxBytes(),
+                    config.replication().fetchWaitMaxMs(), config.replication().fetchBackoffMs()));
 
             LOG.log(Level.INFO, "Broker {0} of cluster {1} connected to ZooKeeper at {2}; loading logs from {3}",
                     config.brokerId(), clusterId, connect, config.storage().logDirs());
@@ -238,6 +250,7 @@ public class Broker {
             @Override
             public void onTopicDeleted(String name) {
                 managedMembers.topicsChanged();
+                remoteLogs.forget(name);
             }
         });
         groupAdmin = new GroupAdmin(groupCoordinator, topicService, replicaManager);
@@ -331,6 +344,9 @@ public class Broker {
             }
             if (fetchers != null) {
                 fetchers.close();
+            }
+            if (remoteLogs != null) {
+                remoteLogs.close();
             }
             if (forwarder != null) {
                 forwarder.close();
@@ -449,6 +465,27 @@ public class Broker {
     /** Consumer groups as operators see them: members, lags, offset resets. */
     public GroupAdmin groupAdmin() {
         return requireRunning(groupAdmin);
+    }
+
+    /**
+     * A partition's committed records for readers (WebSocket subscriptions, REST consumer
+     * instances): the local replica when this broker has one, else the partition followed through
+     * its leader.
+     *
+     * @throws UnknownTopicOrPartitionException if the topic or the partition does not exist
+     */
+    public ReadableLog readableLog(TopicPartition tp) {
+        ReplicaManager replicas = replicas();
+        Optional<Partition> local = replicas.partition(tp);
+        if (local.isPresent()) {
+            return local.get().log();
+        }
+        TopicMetadata topic = metadata.topic(tp.topic()).orElseThrow(() -> new UnknownTopicOrPartitionException(
+                "Topic '" + tp.topic() + "' does not exist"));
+        if (tp.partition() < 0 || tp.partition() >= topic.partitionCount()) {
+            throw new UnknownPartitionException(tp.topic(), tp.partition(), topic.partitionCount());
+        }
+        return remoteLogs.get(tp);
     }
 
     public ReplicaManager replicas() {

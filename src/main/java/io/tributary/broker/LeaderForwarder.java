@@ -125,8 +125,17 @@ public final class LeaderForwarder implements AutoCloseable {
 
     /** Reads committed records of the partition at its leader, from {@code offset}, about {@code maxBytes}. */
     Fetched fetch(TopicPartition tp, long offset, int maxBytes) {
+        return fetch(tp, offset, maxBytes, 0);
+    }
+
+    /**
+     * Like {@link #fetch(TopicPartition, long, int)}, but the leader waits up to {@code maxWaitMs} for a
+     * committed record at or after {@code offset} before it answers (a long poll: an empty answer
+     * means nothing new was committed meanwhile).
+     */
+    Fetched fetch(TopicPartition tp, long offset, int maxBytes, int maxWaitMs) {
         return withLeader(tp, client -> {
-            FetchRequest.Builder builder = FetchRequest.Builder.forConsumer(FETCH_VERSION, 0, 0,
+            FetchRequest.Builder builder = FetchRequest.Builder.forConsumer(FETCH_VERSION, maxWaitMs, maxWaitMs > 0 ? 1 : 0,
                     Map.of(tp, new FetchRequest.PartitionData(Uuid.ZERO_UUID, offset, -1L, maxBytes, Optional.empty(),
                             Optional.empty()))).setMaxBytes(Math.max(maxBytes, 1));
             FetchResponse response = (FetchResponse) client.send(builder, FETCH_VERSION);
@@ -158,6 +167,11 @@ public final class LeaderForwarder implements AutoCloseable {
             long latest = listOffset(client, tp, ListOffsetsRequest.LATEST_TIMESTAMP);
             return new LeaderOffsets(earliest, latest);
         });
+    }
+
+    /** The first offset whose record's timestamp is at or after {@code timestampMs} at the leader; -1 if none. */
+    long offsetForTimestamp(TopicPartition tp, long timestampMs) {
+        return withLeader(tp, client -> listOffset(client, tp, timestampMs));
     }
 
     private long listOffset(InterBrokerClient client, TopicPartition tp, long timestamp) throws IOException {

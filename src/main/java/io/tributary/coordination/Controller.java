@@ -163,6 +163,9 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
         }
         metadata.removeListener(this);
         shutdownRequests.close();
+        if (term != null) {
+            withdrawAnnouncement();
+        }
         try {
             latch.close(LeaderLatch.CloseMode.SILENT);
         } catch (Exception e) {
@@ -281,6 +284,28 @@ public final class Controller implements AutoCloseable, LeaderLatchListener, Clu
             client.create().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.CONTROLLER, data);
         } catch (KeeperException.NodeExistsException e) {
             LOG.log(Level.DEBUG, "/controller re-created concurrently; epoch {0} still decides", t.epoch());
+        }
+    }
+
+    /**
+     * Deletes {@code /controller} while it still names this broker (a conditional delete, so a
+     * successor's announcement is never removed): readers see no controller at once rather than a
+     * retired one until this broker's session ends.
+     */
+    private void withdrawAnnouncement() {
+        try {
+            Stat stat = new Stat();
+            byte[] data = client.getData().storingStatIn(stat).forPath(ZkPaths.CONTROLLER);
+            if (new KafkaZkJson().parseControllerId(data) == brokerId) {
+                client.delete().withVersion(stat.getVersion()).forPath(ZkPaths.CONTROLLER);
+            }
+        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException gone) {
+            // Already gone or already a successor's.
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.log(Level.DEBUG, "Could not withdraw /controller; it goes with the session: {0}", e.toString());
         }
     }
 

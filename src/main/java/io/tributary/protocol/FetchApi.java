@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.storage.ReadableLog;
 import io.tributary.broker.Partition;
 import io.tributary.storage.PartitionLog;
 import io.tributary.storage.PartitionLog.LogReadInfo;
@@ -158,7 +159,7 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
     }
 
     @Override
-    public void onHighWatermark(PartitionLog log, long highWatermark) {
+    public void onHighWatermark(ReadableLog log, long highWatermark) {
         wake(log, false);
     }
 
@@ -168,7 +169,7 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
         wake(log, true);
     }
 
-    private void wake(PartitionLog log, boolean followers) {
+    private void wake(ReadableLog log, boolean followers) {
         Set<DelayedFetch> fetches = waiting.get(log.topicPartition());
         if (fetches != null) {
             for (DelayedFetch f : fetches) {

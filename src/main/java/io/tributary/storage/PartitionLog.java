@@ -49,7 +49,7 @@ import org.apache.kafka.common.record.internal.Records;
  * {@link LogEnd}, and never look past the log end published after the bytes were written. Listeners are
  * called on the appending thread after the lock is released.
  */
-public final class PartitionLog implements AutoCloseable {
+public final class PartitionLog implements ReadableLog, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PartitionLog.class.getName());
 
@@ -60,12 +60,16 @@ public final class PartitionLog implements AutoCloseable {
     /** What a read returned: a zero-copy slice of a segment file, or {@code MemoryRecords.EMPTY}. */
     public record LogReadInfo(Records records, long highWatermark, long logStartOffset, long logEndOffset) {}
 
-    /** Called on the appending thread; implementations must be cheap and must not block. */
-    public interface Listener {
+    /**
+     * Also hears appends (before they are committed: followers read up to the log end). Called on the
+     * appending thread; implementations must be cheap and must not block.
+     */
+    public interface Listener extends ReadableLog.Listener {
         default void onAppend(PartitionLog log, LogAppendInfo info) {
         }
 
-        default void onHighWatermark(PartitionLog log, long highWatermark) {
+        @Override
+        default void onHighWatermark(ReadableLog log, long highWatermark) {
         }
     }
 
@@ -83,7 +87,9 @@ public final class PartitionLog implements AutoCloseable {
     /** Guards the read-compare-write of the high watermark. */
     private final Object highWatermarkLock = new Object();
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
-    private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<ReadableLog.Listener> listeners = new CopyOnWriteArrayList<>();
+    /** The listeners that also hear appends (a subset of {@link #listeners}). */
+    private final CopyOnWriteArrayList<Listener> appendListeners = new CopyOnWriteArrayList<>();
 
     private volatile LogConfig config;
     private volatile LogEnd end;
@@ -372,6 +378,7 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    @Override
     public TopicPartition topicPartition() {
         return topicPartition;
     }
@@ -394,6 +401,7 @@ public final class PartitionLog implements AutoCloseable {
         this.config = newConfig;
     }
 
+    @Override
     public long logStartOffset() {
         return logStartOffset;
     }
@@ -402,6 +410,7 @@ public final class PartitionLog implements AutoCloseable {
         return end.offset();
     }
 
+    @Override
     public long highWatermark() {
         return highWatermark;
     }
@@ -449,12 +458,20 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    public void addListener(Listener l) {
+    @Override
+    public void addListener(ReadableLog.Listener l) {
         listeners.add(l);
+        if (l instanceof Listener appends) {
+            appendListeners.add(appends);
+        }
     }
 
-    public void removeListener(Listener l) {
+    @Override
+    public void removeListener(ReadableLog.Listener l) {
         listeners.remove(l);
+        if (l instanceof Listener appends) {
+            appendListeners.remove(appends);
+        }
     }
 
     /**
@@ -469,7 +486,7 @@ public final class PartitionLog implements AutoCloseable {
             highWatermark = clamped;
         }
         if (advanced) {
-            for (Listener l : listeners) {
+            for (ReadableLog.Listener l : listeners) {
                 l.onHighWatermark(this, clamped);
             }
         }
@@ -545,7 +562,7 @@ public final class PartitionLog implements AutoCloseable {
         } finally {
             appendLock.unlock();
         }
-        for (Listener l : listeners) {
+        for (Listener l : appendListeners) {
             l.onAppend(this, info);
         }
         return info;
@@ -621,7 +638,7 @@ public final class PartitionLog implements AutoCloseable {
         } finally {
             appendLock.unlock();
         }
-        for (Listener l : listeners) {
+        for (Listener l : appendListeners) {
             l.onAppend(this, info);
         }
         return info;
@@ -778,6 +795,7 @@ public final class PartitionLog implements AutoCloseable {
      *                           watermark for consumers, {@code Long.MAX_VALUE} for followers)
      * @throws OffsetOutOfRangeException if {@code startOffset} is outside {@code [logStartOffset, logEndOffset]}
      */
+    @Override
     public LogReadInfo read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
         for (int attempt = 0; ; attempt++) {
             failures.ensureOnline(logDir);
@@ -835,6 +853,7 @@ public final class PartitionLog implements AutoCloseable {
      * The first record (not batch) with a timestamp {@code >= timestampMs}, or empty if there is none.
      * The special ListOffsets values (-1 latest, -2 earliest) are for the caller to resolve.
      */
+    @Override
     public Optional<OffsetAndTimestamp> offsetForTimestamp(long timestampMs) {
         failures.ensureOnline(logDir);
         LogEnd e = end;

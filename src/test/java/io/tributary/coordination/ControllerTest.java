@@ -126,11 +126,11 @@ class ControllerTest {
                 "both stores name broker " + standby.id());
         assertEquals(2, a.store().liveBrokers().size());
 
-        // The znode is ephemeral: it goes with its controller's ZooKeeper session.
+        // A controller that retires withdraws /controller at once (it does not wait for its session to end).
         standby.controller().close();
-        a.client().delete().forPath(ZkPaths.CONTROLLER);
         eventually(WAIT, () -> a.store().controllerId() == -1 && b.store().controllerId() == -1,
-                "no controller while /controller does not exist");
+                "no controller once the last one retired");
+        assertEquals(null, a.client().checkExists().forPath(ZkPaths.CONTROLLER));
     }
 
     @Test

@@ -305,6 +305,112 @@ class ClusterEntryIT {
         }
     }
 
+    /** A group whose coordinator is not broker {@code id}. */
+    private static String groupNotCoordinatedBy(String prefix, int id) {
+        for (int i = 0; ; i++) {
+            String group = prefix + "-" + i;
+            if (coordinatorOf(group) != id) {
+                return group;
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void subscriptionsAndConsumerInstancesOnABrokerWithoutAReplicaFollowTheLeader() throws Exception {
+        TopicPartitionInfo p = createTopic("entry-remote", 1, 1).get(0);
+        int leaderId = p.leader().id();
+        Http atLeader = new Http(brokers.get(leaderId));
+        LibertyServer noReplica = other(leaderId);
+        assertEquals(200, atLeader.post("/topics/entry-remote", JSON_V2,
+                "{\"records\": [{\"value\": \"b0\"}, {\"value\": \"b1\"}]}").status());
+
+        // A plain subscription: what is there, then what is produced after it (woken by the leader's long poll).
+        try (WsClient ws = WsClient.connect(noReplica)) {
+            ws.send("{\"type\":\"subscribe\",\"id\":\"s1\",\"topics\":[{\"topic\":\"entry-remote\",\"from\":\"earliest\"}]}");
+            JsonObject ack = ws.next(WAIT);
+            assertEquals("subscribed", ack.getString("type"), ack.toString());
+            assertEquals(0, ack.getJsonArray("partitions").getJsonObject(0).getJsonNumber("offset").longValue(), ack.toString());
+            assertEquals(List.of("b0", "b1"), ws.records(2, WAIT).stream().map(r -> r.getString("value")).toList());
+            long produced = System.nanoTime();
+            assertEquals(200, atLeader.post("/topics/entry-remote", JSON_V2,
+                    "{\"records\": [{\"value\": \"a2\"}, {\"value\": \"a3\"}, {\"value\": \"a4\"}]}").status());
+            List<JsonObject> later = ws.records(3, WAIT);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produced);
+            System.out.printf("ClusterEntryIT: records produced at broker %d reached a subscriber at a broker without a"
+                    + " replica after %d ms%n", leaderId, tookMs);
+            assertEquals(List.of("a2", "a3", "a4"), later.stream().map(r -> r.getString("value")).toList());
+            assertEquals(List.of(2L, 3L, 4L), later.stream().map(r -> r.getJsonNumber("offset").longValue()).toList());
+            assertTrue(tookMs < 5_000, "delivered as the leader commits, not by polling: " + tookMs + " ms");
+        }
+        // A subscription from the end sees only what comes after it.
+        try (WsClient ws = WsClient.connect(noReplica)) {
+            ws.send("{\"type\":\"subscribe\",\"id\":\"s2\",\"topics\":[{\"topic\":\"entry-remote\",\"from\":\"latest\"}]}");
+            JsonObject ack = ws.next(WAIT);
+            assertEquals(5, ack.getJsonArray("partitions").getJsonObject(0).getJsonNumber("offset").longValue(), ack.toString());
+            assertEquals(200, atLeader.post("/topics/entry-remote", JSON_V2, "{\"records\": [{\"value\": \"a5\"}]}").status());
+            JsonObject r = ws.records(1, WAIT).get(0);
+            assertEquals("a5", r.getString("value"));
+            assertEquals(5, r.getJsonNumber("offset").longValue());
+        }
+
+        // A WebSocket group member at a coordinator without a replica of the partition it is assigned.
+        String wsGroup = groupNotCoordinatedBy("remote-ws", leaderId);
+        LibertyServer wsCoordinator = brokers.get(coordinatorOf(wsGroup));
+        try (WsClient ws = WsClient.connect(wsCoordinator)) {
+            ws.send("{\"type\":\"subscribe\",\"id\":\"g1\",\"group\":\"" + wsGroup + "\","
+                    + "\"topics\":[\"entry-remote\"],\"auto.offset.reset\":\"earliest\"}");
+            assertEquals("subscribed", ws.next(WAIT).getString("type"));
+            JsonObject assigned = ws.next(WAIT);
+            assertEquals("assigned", assigned.getString("type"), assigned.toString());
+            List<JsonObject> all = ws.records(6, WAIT);
+            assertEquals(List.of("b0", "b1", "a2", "a3", "a4", "a5"), all.stream().map(r -> r.getString("value")).toList());
+            assertEquals(200, atLeader.post("/topics/entry-remote", JSON_V2, "{\"records\": [{\"value\": \"a6\"}]}").status());
+            assertEquals("a6", ws.records(1, WAIT).get(0).getString("value"));
+            ws.send("{\"type\":\"leave\",\"id\":\"l1\"}");
+        }
+
+        // A REST consumer instance whose coordinator has no replica: a waiting read is answered when records come.
+        String restGroup = groupNotCoordinatedBy("remote-rest", leaderId);
+        Http coordinator = new Http(brokers.get(coordinatorOf(restGroup)));
+        String base = "/consumers/" + restGroup + "/instances/c1";
+        assertEquals(200, coordinator.post("/consumers/" + restGroup, V2, "{\"name\": \"c1\", \"format\": \"json\","
+                + " \"auto.offset.reset\": \"latest\", \"auto.commit.enable\": \"false\"}").status());
+        assertEquals(204, coordinator.post(base + "/subscription", V2, "{\"topics\": [\"entry-remote\"]}").status());
+        // The first read joins the group and places the instance at the end (7).
+        Http.Answer first = coordinator.get(base + "/records?timeout=2000", JSON_V2);
+        assertEquals(200, first.status(), first.toString());
+        assertEquals(0, first.array().size(), first.toString());
+        java.util.concurrent.CompletableFuture<Http.Answer> waiting = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> coordinator.get(base + "/records?timeout=20000&max_bytes=1000000", JSON_V2));
+        Thread.sleep(1_000);
+        long produced = System.nanoTime();
+        assertEquals(200, atLeader.post("/topics/entry-remote", JSON_V2,
+                "{\"records\": [{\"value\": \"c7\"}, {\"value\": \"c8\"}]}").status());
+        Http.Answer read = waiting.get(30, TimeUnit.SECONDS);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - produced);
+        assertEquals(200, read.status(), read.toString());
+        List<String> values = new ArrayList<>();
+        read.array().forEach(v -> values.add(v.asJsonObject().getString("value")));
+        assertEquals(List.of("c7", "c8"), values.subList(0, Math.min(2, values.size())), read.toString());
+        assertEquals(7, read.array().getJsonObject(0).getJsonNumber("offset").longValue(), read.toString());
+        assertTrue(tookMs < 10_000, "the waiting read was woken by the records, not its timeout: " + tookMs + " ms");
+        assertEquals(200, coordinator.post(base + "/offsets", V2,
+                "{\"offsets\": [{\"topic\": \"entry-remote\", \"partition\": 0, \"offset\": 9}]}").status());
+        // Seeking to the beginning goes by the leader's log start offset.
+        assertEquals(204, coordinator.post(base + "/positions/beginning", V2,
+                "{\"partitions\": [{\"topic\": \"entry-remote\", \"partition\": 0}]}").status());
+        List<String> again = new ArrayList<>();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (again.size() < 9 && System.nanoTime() < deadline) {
+            Http.Answer r = coordinator.get(base + "/records?timeout=1000", JSON_V2);
+            assertEquals(200, r.status(), r.toString());
+            r.array().forEach(v -> again.add(v.asJsonObject().getString("value")));
+        }
+        assertEquals(List.of("b0", "b1", "a2", "a3", "a4", "a5", "a6", "c7", "c8"), again);
+        assertEquals(204, coordinator.delete(base).status());
+    }
+
     @Test
     @Order(4)
     void aRestConsumerInstanceWorksThroughABrokerThatIsNotItsGroupsCoordinator() throws Exception {

@@ -295,7 +295,7 @@ class PartitionLogTest extends LogManagerTestBase {
             }
 
             @Override
-            public void onHighWatermark(PartitionLog l, long hw) {
+            public void onHighWatermark(ReadableLog l, long hw) {
                 hws.add(hw);
             }
         });

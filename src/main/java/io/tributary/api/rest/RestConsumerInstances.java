@@ -8,7 +8,7 @@ import io.tributary.broker.consumer.ConsumerInstances;
 import io.tributary.broker.consumer.PartitionSource;
 import io.tributary.config.ConsumerInstancesConfig;
 import io.tributary.config.GroupConfig;
-import io.tributary.storage.PartitionLog;
+import io.tributary.storage.ReadableLog;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -83,8 +83,8 @@ public class RestConsumerInstances {
     /** The broker's partitions, read through its record service. */
     private record BrokerPartitions(Broker broker) implements PartitionSource {
         @Override
-        public PartitionLog log(TopicPartition tp) {
-            return broker.replicas().partitionOrThrow(tp).log();
+        public ReadableLog log(TopicPartition tp) {
+            return broker.readableLog(tp);
         }
 
         @Override

@@ -225,7 +225,7 @@ final class StreamConnection implements Sink, CoordinatorRelay.Client {
                 s.autoCommit(), s.autoOffsetReset(), s.sessionTimeoutMs(), s.autoCommitIntervalMs(), clientId, "",
                 new JsonRecordEncoder(s.format()), s.framing());
         GroupSubscription g = new GroupSubscription(settings, broker.groupMembers(), broker.groups(),
-                tp -> broker.replicas().partitionOrThrow(tp).log(), session, new Notices(s.id()), scheduler,
+                broker::readableLog, session, new Notices(s.id()), scheduler,
                 System::nanoTime);
         if (!session.reply(FrameWriter.subscribedToGroup(s.id(), s.group()))) {
             tooManyReplies();
@@ -405,7 +405,7 @@ final class StreamConnection implements Sink, CoordinatorRelay.Client {
                             + "; it has partitions 0 to " + (topic.partitionCount() - 1),
                             Map.of("topic", t.topic(), "partition", p));
                 }
-                var log = broker.replicas().partitionOrThrow(new TopicPartition(t.topic(), p)).log();
+                var log = broker.readableLog(new TopicPartition(t.topic(), p));
                 Long offset = t.offsets().get(p);
                 StartPosition from = offset != null ? new StartPosition.AtOffset(offset) : t.from();
                 subscriptions.add(new PartitionSubscription(log, from, encoder, s.framing()));

@@ -1,12 +1,12 @@
 package io.tributary.broker.consumer;
 
+import io.tributary.storage.ReadableLog;
 import io.tributary.broker.RecordService;
 import io.tributary.group.CommittedOffset;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.ManagedMember;
 import io.tributary.group.ManagedMembers;
 import io.tributary.records.ConsumedRecord;
-import io.tributary.storage.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -104,9 +104,9 @@ public final class ConsumerInstance {
     private final ScheduledExecutorService scheduler;
     private final Executor executor;
     private final LongSupplier nanoTime;
-    private final PartitionLog.Listener wakeListener = new PartitionLog.Listener() {
+    private final ReadableLog.Listener wakeListener = new ReadableLog.Listener() {
         @Override
-        public void onHighWatermark(PartitionLog log, long highWatermark) {
+        public void onHighWatermark(ReadableLog log, long highWatermark) {
             wake();
         }
     };
@@ -385,7 +385,7 @@ public final class ConsumerInstance {
     }
 
     private long resetPosition(TopicPartition tp, String why) {
-        PartitionLog log = source.log(tp);
+        ReadableLog log = source.log(tp);
         return switch (config.autoOffsetReset()) {
             case EARLIEST -> log.logStartOffset();
             case LATEST -> log.highWatermark();
@@ -449,7 +449,7 @@ public final class ConsumerInstance {
 
     /** Listens to the logs of the partitions owned now, and to no others. */
     private void watchLocked(Poll poll) {
-        Set<PartitionLog> now = new HashSet<>();
+        Set<ReadableLog> now = new HashSet<>();
         for (TopicPartition tp : owned) {
             try {
                 now.add(source.log(tp));
@@ -457,19 +457,19 @@ public final class ConsumerInstance {
                 // Deleted; nothing to hear.
             }
         }
-        for (PartitionLog log : poll.watching) {
+        for (ReadableLog log : poll.watching) {
             if (!now.contains(log)) {
                 log.removeListener(wakeListener);
             }
         }
-        for (PartitionLog log : now) {
+        for (ReadableLog log : now) {
             if (!poll.watching.contains(log)) {
                 log.addListener(wakeListener);
             }
         }
         poll.watching = now;
         // An append between the read and the registration above would otherwise be missed.
-        for (PartitionLog log : now) {
+        for (ReadableLog log : now) {
             TopicPartition tp = log.topicPartition();
             Long position = positions.get(tp);
             if (position != null && log.highWatermark() > position) {
@@ -497,7 +497,7 @@ public final class ConsumerInstance {
         if (poll.timer != null) {
             poll.timer.cancel(false);
         }
-        for (PartitionLog log : poll.watching) {
+        for (ReadableLog log : poll.watching) {
             log.removeListener(wakeListener);
         }
         poll.watching = Set.of();
@@ -536,7 +536,7 @@ public final class ConsumerInstance {
             requireOwned(targets);
             Map<TopicPartition, Long> moved = new HashMap<>();
             for (TopicPartition tp : targets) {
-                PartitionLog log = source.log(tp);
+                ReadableLog log = source.log(tp);
                 moved.put(tp, beginning ? log.logStartOffset() : log.highWatermark());
             }
             positions.putAll(moved);
@@ -760,7 +760,7 @@ public final class ConsumerInstance {
         final AtomicBoolean rereadQueued = new AtomicBoolean();
         int bytes;
         ScheduledFuture<?> timer;
-        Set<PartitionLog> watching = Set.of();
+        Set<ReadableLog> watching = Set.of();
 
         Poll(int maxBytes, int minBytes) {
             this.maxBytes = maxBytes;

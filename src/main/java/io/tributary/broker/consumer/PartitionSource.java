@@ -1,7 +1,7 @@
 package io.tributary.broker.consumer;
 
+import io.tributary.storage.ReadableLog;
 import io.tributary.broker.RecordService;
-import io.tributary.storage.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.Set;
@@ -19,7 +19,7 @@ public interface PartitionSource {
      *
      * @throws org.apache.kafka.common.errors.UnknownTopicOrPartitionException if there is no such partition
      */
-    PartitionLog log(TopicPartition tp);
+    ReadableLog log(TopicPartition tp);
 
     /**
      * Committed records (below the high watermark) from {@code offset}, whole batches up to about

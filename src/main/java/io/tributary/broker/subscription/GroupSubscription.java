@@ -1,11 +1,11 @@
 package io.tributary.broker.subscription;
 
+import io.tributary.storage.ReadableLog;
 import io.tributary.group.CommittedOffset;
 import io.tributary.group.CoordinatorLocation;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.group.ManagedMember;
 import io.tributary.group.ManagedMembers;
-import io.tributary.storage.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
@@ -147,7 +147,7 @@ public final class GroupSubscription {
     private final Settings settings;
     private final ManagedMembers members;
     private final GroupCoordinator coordinator;
-    private final Function<TopicPartition, PartitionLog> logs;
+    private final Function<TopicPartition, ReadableLog> logs;
     private final SubscriptionSession session;
     private final Notices notices;
     private final ScheduledExecutorService scheduler;
@@ -174,7 +174,7 @@ public final class GroupSubscription {
      * @param nanoTime  the clock liveness is measured with ({@code System::nanoTime} in the broker)
      */
     public GroupSubscription(Settings settings, ManagedMembers members, GroupCoordinator coordinator,
-                             Function<TopicPartition, PartitionLog> logs, SubscriptionSession session, Notices notices,
+                             Function<TopicPartition, ReadableLog> logs, SubscriptionSession session, Notices notices,
                              ScheduledExecutorService scheduler, LongSupplier nanoTime) {
         this.settings = settings;
         this.members = members;
@@ -469,7 +469,7 @@ public final class GroupSubscription {
                 : coordinator.fetchOffsets(settings.group(), Optional.of(order));
         List<PartitionSubscription> out = new ArrayList<>(order.size());
         for (TopicPartition tp : order) {
-            PartitionLog log;
+            ReadableLog log;
             try {
                 log = logs.apply(tp);
             } catch (UnknownTopicOrPartitionException e) {

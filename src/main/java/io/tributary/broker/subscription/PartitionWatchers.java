@@ -1,6 +1,6 @@
 package io.tributary.broker.subscription;
 
-import io.tributary.storage.PartitionLog;
+import io.tributary.storage.ReadableLog;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,11 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe: watch and unwatch are atomic per log through the concurrent map's compute; logs
  * are keyed by identity (a re-created topic has a new log object).
  */
-public final class PartitionWatchers implements PartitionLog.Listener {
+public final class PartitionWatchers implements ReadableLog.Listener {
 
-    private final ConcurrentHashMap<PartitionLog, Set<SubscriptionSession>> sessionsByLog = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ReadableLog, Set<SubscriptionSession>> sessionsByLog = new ConcurrentHashMap<>();
 
-    void watch(PartitionLog log, SubscriptionSession session) {
+    void watch(ReadableLog log, SubscriptionSession session) {
         sessionsByLog.compute(log, (l, sessions) -> {
             if (sessions == null) {
                 sessions = ConcurrentHashMap.newKeySet();
@@ -32,7 +32,7 @@ public final class PartitionWatchers implements PartitionLog.Listener {
         });
     }
 
-    void unwatch(PartitionLog log, SubscriptionSession session) {
+    void unwatch(ReadableLog log, SubscriptionSession session) {
         sessionsByLog.computeIfPresent(log, (l, sessions) -> {
             sessions.remove(session);
             if (sessions.isEmpty()) {
@@ -44,7 +44,7 @@ public final class PartitionWatchers implements PartitionLog.Listener {
     }
 
     @Override
-    public void onHighWatermark(PartitionLog log, long highWatermark) {
+    public void onHighWatermark(ReadableLog log, long highWatermark) {
         Set<SubscriptionSession> sessions = sessionsByLog.get(log);
         if (sessions != null) {
             for (SubscriptionSession s : sessions) {

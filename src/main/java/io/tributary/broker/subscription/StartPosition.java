@@ -1,7 +1,7 @@
 package io.tributary.broker.subscription;
 
+import io.tributary.storage.ReadableLog;
 import io.tributary.storage.OffsetAndTimestamp;
-import io.tributary.storage.PartitionLog;
 
 /** Where a subscription to a partition starts. */
 public sealed interface StartPosition {
@@ -27,7 +27,7 @@ public sealed interface StartPosition {
      *
      * @throws StartOffsetOutOfRangeException an exact offset outside {@code [logStartOffset, highWatermark]}
      */
-    default long resolve(PartitionLog log) {
+    default long resolve(ReadableLog log) {
         long start = log.logStartOffset();
         long hw = log.highWatermark();
         if (this instanceof Earliest) {

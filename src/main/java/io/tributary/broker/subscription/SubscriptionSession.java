@@ -1,5 +1,6 @@
 package io.tributary.broker.subscription;
 
+import io.tributary.storage.ReadableLog;
 import io.tributary.records.ConsumedRecord;
 import io.tributary.records.RecordBatches;
 import io.tributary.storage.PartitionLog;
@@ -451,7 +452,7 @@ public final class SubscriptionSession {
     }
 
     private boolean fillFrom(Cursor c) {
-        PartitionLog log = c.subscription.log();
+        ReadableLog log = c.subscription.log();
         RecordEncoder encoder = c.subscription.encoder();
         boolean batch = c.subscription.framing() == Framing.BATCH;
         while (true) {
