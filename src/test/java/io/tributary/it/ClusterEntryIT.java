@@ -47,6 +47,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -54,8 +55,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Three Liberty brokers on one ZooKeeper server, each an entry point to the whole cluster: group
  * coordinators are the leaders of the groups' offsets partitions and survive the loss of their
  * broker; REST, WebSocket and REST consumer-instance requests to a broker that does not lead a
- * partition (or coordinate a group) get the leader's (coordinator's) answer; readiness lists
- * offline partitions.
+ * partition (or coordinate a group) get the leader's (coordinator's) answer, and a WebSocket group
+ * member there is relayed to its coordinator; readiness lists offline partitions.
  *
  * <p>One cluster serves the whole class. Every test but the last leaves it as it found it (its
  * own topics and groups); the last kills a broker, so it runs last.
@@ -451,46 +452,113 @@ class ClusterEntryIT {
 
     @Test
     @Order(5)
-    void aWebSocketGroupMemberOnABrokerThatIsNotItsCoordinatorIsSentThereAndIsAssignedThere() throws Exception {
+    void aWebSocketGroupMemberOnABrokerThatIsNotItsCoordinatorIsRelayedToItAndAForwardedSessionIsNotRelayedAgain()
+            throws Exception {
         createTopic("entry-ws-group", 1, 3);
         String group = "ws-entry";
+        TopicPartition tp = new TopicPartition("entry-ws-group", 0);
         int coordinator = coordinatorOf(group);
         LibertyServer elsewhere = other(coordinator);
+        String coordinatorUrl = "ws://127.0.0.1:" + brokers.get(coordinator).httpPort() + "/ws/v1/stream";
         String subscribe = "{\"type\":\"subscribe\",\"id\":\"g1\",\"group\":\"" + group + "\","
-                + "\"topics\":[\"entry-ws-group\"],\"auto.offset.reset\":\"earliest\"}";
-        JsonObject error;
-        try (WsClient ws = WsClient.connect(elsewhere)) {
-            long sent = System.nanoTime();
+                + "\"topics\":[\"entry-ws-group\"],\"auto.offset.reset\":\"earliest\",\"auto_commit\":false,"
+                + "\"session_timeout_ms\":" + SESSION_TIMEOUT_MS + "}";
+
+        // A session that a relaying broker opened (it carries the header) is sent on, not relayed again.
+        try (WsClient ws = WsClient.connect(elsewhere, Map.of("X-Tributary-Forwarded-By", "7"))) {
             ws.send(subscribe);
             JsonObject ack = ws.next(WAIT);
             assertEquals("subscribed", ack.getString("type"), ack.toString());
-            error = ws.next(WAIT);
-            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
-            System.out.printf("ClusterEntryIT: WebSocket member at HTTP port %d told of coordinator %d after %d ms%n",
-                    elsewhere.httpPort(), coordinator, tookMs);
+            JsonObject error = ws.next(WAIT);
             assertEquals("error", error.getString("type"), error.toString());
             assertEquals("not_coordinator", error.getString("code"), error.toString());
             assertEquals("g1", error.getString("id"), error.toString());
             assertEquals(4421, error.getInt("close_code"));
             assertEquals(coordinator, error.getInt("coordinator_id"));
             assertEquals("http://127.0.0.1:" + brokers.get(coordinator).httpPort(), error.getString("coordinator_http"));
-            assertEquals("ws://127.0.0.1:" + brokers.get(coordinator).httpPort() + "/ws/v1/stream",
-                    error.getString("coordinator_ws_url"));
-            assertTrue(tookMs < 10_000, "told before a session timeout of retrying: " + tookMs + " ms");
+            assertEquals(coordinatorUrl, error.getString("coordinator_ws_url"));
             assertEquals(4421, ws.awaitClose(WAIT).code());
         }
+
         assertEquals(200, new Http(brokers.get(coordinator)).post("/topics/entry-ws-group", JSON_V2,
                 "{\"records\": [{\"value\": \"r0\"}, {\"value\": \"r1\"}]}").status());
-        try (WsClient ws = WsClient.connect(java.net.URI.create(error.getString("coordinator_ws_url")))) {
+        // Resources close in reverse order: the client is closed last, just before closedAt.
+        try (WsClient ws = WsClient.connect(elsewhere); Admin admin = admin()) {
+            long sent = System.nanoTime();
             ws.send(subscribe);
-            assertEquals("subscribed", ws.next(WAIT).getString("type"));
+            JsonObject ack = ws.next(WAIT);
+            assertEquals("subscribed", ack.getString("type"), ack.toString());
+            assertEquals(group, ack.getString("group"), ack.toString());
             JsonObject assigned = ws.next(WAIT);
+            System.out.printf("ClusterEntryIT: WebSocket member at HTTP port %d relayed to coordinator %d, assigned"
+                    + " after %d ms%n", elsewhere.httpPort(), coordinator,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent));
             assertEquals("assigned", assigned.getString("type"), assigned.toString());
-            assertEquals(1, assigned.getJsonArray("partitions").size(), assigned.toString());
+            JsonArray partitions = assigned.getJsonArray("partitions");
+            assertEquals(1, partitions.size(), assigned.toString());
+            assertEquals("entry-ws-group", partitions.getJsonObject(0).getString("topic"));
+            assertEquals(0, partitions.getJsonObject(0).getInt("offset"), assigned.toString());
+            String memberId = assigned.getString("member_id");
+
             List<JsonObject> records = ws.records(2, WAIT);
             assertEquals(List.of("r0", "r1"), records.stream().map(r -> r.getString("value")).toList());
-            ws.send("{\"type\":\"leave\",\"id\":\"l1\"}");
+            assertEquals(List.of(0, 1), records.stream().map(r -> r.getInt("offset")).toList());
+            // Produced while the member is connected, at the relaying broker.
+            assertEquals(200, new Http(elsewhere).post("/topics/entry-ws-group", JSON_V2,
+                    "{\"records\": [{\"value\": \"r2\"}]}").status());
+            JsonObject r2 = ws.records(1, WAIT).get(0);
+            assertEquals("r2", r2.getString("value"));
+            assertEquals(2, r2.getInt("offset"));
+
+            // Idle for longer than the session timeout: only the client's own pongs, passed on by the
+            // relay, keep the member alive at the coordinator (no revocation, still the same member).
+            JsonObject idle = ws.poll(Duration.ofMillis(SESSION_TIMEOUT_MS + 3_000L));
+            assertNull(idle, "nothing arrives while the member is idle");
+            assertEquals(200, new Http(brokers.get(coordinator)).post("/topics/entry-ws-group", JSON_V2,
+                    "{\"records\": [{\"value\": \"r3\"}]}").status());
+            JsonObject r3 = ws.records(1, WAIT).get(0);
+            assertEquals("r3", r3.getString("value"));
+            assertEquals(3, r3.getInt("offset"));
+
+            ws.send("{\"type\":\"commit\",\"id\":\"c1\",\"offsets\":[{\"topic\":\"entry-ws-group\",\"partition\":0,"
+                    + "\"offset\":4}]}");
+            JsonObject committed = ws.next(WAIT);
+            assertEquals("committed", committed.getString("type"), committed.toString());
+            assertEquals("c1", committed.getString("id"));
+            assertEquals(4, committed.getJsonArray("offsets").getJsonObject(0).getInt("offset"), committed.toString());
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            assertEquals(4, offsets.get(tp).offset(), "the commit is the coordinator's: " + offsets);
+            var members = admin.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group).members();
+            assertEquals(List.of(memberId), members.stream().map(m -> m.consumerId()).toList(), members.toString());
         }
+        long closedAt = System.nanoTime();
+        try (Admin admin = admin()) {
+            await("no members of " + group + " once the relayed client closed", WAIT, () -> {
+                try {
+                    return admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group)
+                            .members().isEmpty() ? true : null;
+                } catch (Exception e) {
+                    return null;
+                }
+            });
+            long goneMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closedAt);
+            System.out.printf("ClusterEntryIT: the relayed member left the group %d ms after its client closed%n", goneMs);
+            // A closed connection is a member gone silent: it leaves one session timeout after the close.
+            assertTrue(goneMs < SESSION_TIMEOUT_MS + 6_000, "gone within a session timeout of the close: " + goneMs + " ms");
+        }
+        // One line for the relayed session, however many frames went through it.
+        String started = "of group " + group + " is relayed to its coordinator, broker " + coordinator;
+        long lines = await("the relay's log line", Duration.ofSeconds(10), () -> {
+            try {
+                long n = java.nio.file.Files.readAllLines(elsewhere.messagesLog()).stream()
+                        .filter(l -> l.contains(started)).count();
+                return n > 0 ? n : null;
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        });
+        assertEquals(1, lines);
     }
 
     @Test

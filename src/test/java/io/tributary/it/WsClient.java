@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -44,8 +45,13 @@ public final class WsClient implements AutoCloseable {
     private volatile boolean owed;
 
     private WsClient(HttpClient http, URI uri) {
-        this.socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(uri, new Listener()).join();
+        this(http, uri, Map.of());
+    }
+
+    private WsClient(HttpClient http, URI uri, Map<String, String> headers) {
+        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        headers.forEach(builder::header);
+        this.socket = builder.buildAsync(uri, new Listener()).join();
     }
 
     public static WsClient connect(LibertyServer server) {
@@ -60,6 +66,12 @@ public final class WsClient implements AutoCloseable {
     /** Connects to a full {@code ws://} address (one a broker named in an error frame). */
     public static WsClient connect(URI uri) {
         return new WsClient(HttpClient.newHttpClient(), uri);
+    }
+
+    /** Connects with extra handshake headers (as a broker relaying a client would). */
+    public static WsClient connect(LibertyServer server, Map<String, String> headers) {
+        return new WsClient(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + server.httpPort() + "/ws/v1/stream"),
+                headers);
     }
 
     public static WsClient connect(LibertyServer server, String path) {

@@ -29,12 +29,15 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -50,17 +53,21 @@ import java.util.function.Consumer;
  * Every failure becomes an error frame; a fatal one is followed by a close with its close code,
  * and touches only this connection.
  *
+ * <p>In a cluster, a group subscribe at a broker that is not the group's coordinator turns the
+ * connection into a {@link CoordinatorRelay} to the coordinator (unless the session was itself
+ * opened by a relaying broker); from then on every client frame goes there.
+ *
  * <p>Thread-safety: the container hands it one message at a time; the sink methods may be called
  * from delivery tasks and send completions at any time and only touch the container's session,
- * whose async remote is thread-safe with one send outstanding (the subscription session ensures
- * there is never more).
+ * whose async remote is thread-safe with one send outstanding (the subscription session, or the
+ * relay, ensures there is never more).
  */
-final class StreamConnection implements Sink {
+final class StreamConnection implements Sink, CoordinatorRelay.Client {
 
     private static final System.Logger LOG = System.getLogger(StreamConnection.class.getName());
 
     /** What the session's subscriptions are: plain ones and a group membership exclude each other. */
-    private enum Mode { NONE, PLAIN, GROUP }
+    private enum Mode { NONE, PLAIN, GROUP, RELAY }
 
     private static final long LEAVE_TIMEOUT_MS = 10_000;
 
@@ -69,18 +76,37 @@ final class StreamConnection implements Sink {
     private final ScheduledExecutorService scheduler;
     private final SubscriptionSession session;
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
+    private final CoordinatorRelays relays;
+    private final long sendTimeoutMs;
+    private final String forwardedBy;
     private volatile Mode mode = Mode.NONE;
     private volatile GroupSubscription group;
+    private volatile CoordinatorRelay relay;
+    private volatile boolean closed;
 
+    /**
+     * @param relays        where relays to a coordinator on another broker are opened
+     * @param sendTimeoutMs how long a relayed client frame may wait for the coordinator's socket
+     * @param forwardedBy   the relaying broker's id if a relay opened this session, else null
+     */
     StreamConnection(Session ws, Broker broker, Executor executor, ScheduledExecutorService scheduler,
-                     PartitionWatchers watchers, SubscriptionLimits limits) {
+                     PartitionWatchers watchers, SubscriptionLimits limits, CoordinatorRelays relays,
+                     long sendTimeoutMs, String forwardedBy) {
         this.ws = ws;
         this.broker = broker;
         this.scheduler = scheduler;
         this.session = new SubscriptionSession(this, executor, watchers, limits);
+        this.relays = relays;
+        this.sendTimeoutMs = sendTimeoutMs;
+        this.forwardedBy = forwardedBy;
     }
 
     void onText(String text) {
+        CoordinatorRelay r = relay;
+        if (r != null) {
+            r.fromClient(text);
+            return;
+        }
         GroupSubscription g = group;
         if (g != null) {
             g.heard();
@@ -93,7 +119,7 @@ final class StreamConnection implements Sink {
                 subscribe(s);
             } else if (frame instanceof ClientFrame.GroupSubscribe s) {
                 id = s.id();
-                subscribe(s);
+                subscribe(s, text);
             } else if (frame instanceof ClientFrame.Credit c) {
                 session.grant(c.records(), c.bytes());
                 if (g != null) {
@@ -115,18 +141,60 @@ final class StreamConnection implements Sink {
     }
 
     /** The client answered a ping. */
-    void onPong() {
+    void onPong(ByteBuffer payload) {
+        CoordinatorRelay r = relay;
+        if (r != null) {
+            r.clientPong();
+            return;
+        }
         GroupSubscription g = group;
-        if (g != null) {
+        if (g != null && countsAsHeard(forwardedBy, payload)) {
             g.heard();
         }
     }
 
-    void onBinary() {
+    /**
+     * Whether a pong shows the client is alive. On a session a relay opened, the relay's own client
+     * answers every ping by itself; only the pongs it passes on for its client carry
+     * {@link CoordinatorRelay#CLIENT_PONG}.
+     */
+    static boolean countsAsHeard(String forwardedBy, ByteBuffer payload) {
+        return forwardedBy == null || ByteBuffer.wrap(CoordinatorRelay.CLIENT_PONG).equals(payload);
+    }
+
+    void onBinary(ByteBuffer data) {
+        CoordinatorRelay r = relay;
+        if (r != null) {
+            r.fromClientBinary(data);
+            return;
+        }
         fail(new WsException(WsError.UNSUPPORTED_FRAME, "Binary messages are not supported: send JSON text frames"));
     }
 
+    /** The container reported an error on the session: a relay closes its upstream and the client now. */
+    void onError() {
+        CoordinatorRelay r = relay;
+        if (r != null) {
+            r.clientClosed();
+            close(1011, "The session failed");
+        }
+    }
+
+    /** Ends the session from the broker's side (it is shutting down). */
+    void terminate(int code, String reason) {
+        CoordinatorRelay r = relay;
+        if (r != null) {
+            r.terminate(code, reason);
+        }
+        session.terminate(null, code, reason);
+    }
+
     void onClosed() {
+        closed = true;
+        CoordinatorRelay r = relay;
+        if (r != null) {
+            r.clientClosed();
+        }
         session.close();
         GroupSubscription g = group;
         if (g != null) {
@@ -134,13 +202,16 @@ final class StreamConnection implements Sink {
         }
     }
 
-    private void subscribe(ClientFrame.GroupSubscribe s) {
+    private void subscribe(ClientFrame.GroupSubscribe s, String text) {
         if (mode != Mode.NONE) {
             throw new WsException(WsError.SUBSCRIPTION_CONFLICT, s.id(), mode == Mode.GROUP
                     ? "This session is already a member of group '" + group.settings().group() + "': send leave first,"
                     + " or open another session for another group"
                     : "This session has plain subscriptions: a session is either a member of one group or follows"
                     + " partitions it names; open another session for the group", Map.of());
+        }
+        if (forwardedBy == null && relayed(s, text)) {
+            return;
         }
         for (String t : s.topics()) {
             if (broker.topics().describe(t).isEmpty()) {
@@ -202,6 +273,68 @@ final class StreamConnection implements Sink {
         }
     }
 
+    /**
+     * Relays the session to the group's coordinator if another broker is the coordinator and
+     * registered an HTTP address; the subscribe frame goes there verbatim and the coordinator answers
+     * it. False: the group is served here (this broker coordinates it, or no coordinator is known
+     * yet, or it has no address; the group subscription then finds out and tells the client).
+     *
+     * @throws WsException {@code not_coordinator} if the coordinator could not be reached: the client
+     *                     may still connect to it directly
+     */
+    private boolean relayed(ClientFrame.GroupSubscribe s, String text) {
+        OptionalInt coordinator = broker.groupCoordinatorOf(s.group());
+        if (coordinator.isEmpty() || coordinator.getAsInt() == broker.config().brokerId()) {
+            return false;
+        }
+        int id = coordinator.getAsInt();
+        Optional<String> http = broker.httpEndpointOf(id);
+        if (http.isEmpty()) {
+            return false;
+        }
+        CoordinatorLocation.Elsewhere where = new CoordinatorLocation.Elsewhere(id, http);
+        String target = wsUrl(http.get());
+        CoordinatorRelay r = new CoordinatorRelay(this, "WebSocket session " + ws.getId() + " of group '" + s.group()
+                + "'", id, scheduler, sendTimeoutMs);
+        String problem;
+        try {
+            problem = relays.open(r, URI.create(target), text);
+        } catch (IllegalArgumentException e) {
+            problem = "bad address " + target + ": " + e.getMessage();
+        }
+        if (problem != null) {
+            LOG.log(Level.INFO, "WebSocket session {0} of group {1}: coordinator broker {2} at {3} could not be"
+                    + " reached ({4}); the client is sent there", ws.getId(), s.group(), id, target, problem);
+            throw notCoordinator(s.id(), where, "Group '" + s.group() + "' is coordinated by broker " + id + " ("
+                    + http.get() + "), which this broker could not reach (" + problem + "): connect to that broker");
+        }
+        relay = r;
+        mode = Mode.RELAY;
+        LOG.log(Level.INFO, "WebSocket session {0} of group {1} is relayed to its coordinator, broker {2} ({3})",
+                ws.getId(), s.group(), id, target);
+        if (closed) {
+            // The client went away while the relay was being opened.
+            r.clientClosed();
+        }
+        return true;
+    }
+
+    /** The error frame that sends a group member to its coordinator. */
+    private WsException notCoordinator(String subscribeId, CoordinatorLocation.Elsewhere coordinator, String message) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("coordinator_id", coordinator.brokerId());
+        coordinator.httpAddress().ifPresent(http -> {
+            details.put("coordinator_http", http);
+            details.put("coordinator_ws_url", wsUrl(http));
+        });
+        return new WsException(WsError.NOT_COORDINATOR, subscribeId, message, details);
+    }
+
+    /** The stream endpoint of the broker at this HTTP base address: every broker serves it at the same path. */
+    private String wsUrl(String httpAddress) {
+        return httpAddress.replaceFirst("^http", "ws") + endpointPath();
+    }
+
     /** How the group subscription talks to the client. */
     private final class Notices implements GroupSubscription.Notices {
         private final String subscribeId;
@@ -243,14 +376,7 @@ final class StreamConnection implements Sink {
 
         @Override
         public void coordinatorElsewhere(CoordinatorLocation.Elsewhere coordinator, String message) {
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("coordinator_id", coordinator.brokerId());
-            coordinator.httpAddress().ifPresent(http -> {
-                details.put("coordinator_http", http);
-                // Every broker serves this endpoint at the same path.
-                details.put("coordinator_ws_url", http.replaceFirst("^http", "ws") + endpointPath());
-            });
-            fail(new WsException(WsError.NOT_COORDINATOR, subscribeId, message, details));
+            fail(notCoordinator(subscribeId, coordinator, message));
         }
     }
 
@@ -400,6 +526,17 @@ final class StreamConnection implements Sink {
         try {
             // The session never has another frame in flight when it pings.
             ws.getAsyncRemote().sendPing(ByteBuffer.allocate(0));
+            onDone.accept(null);
+        } catch (IOException | RuntimeException e) {
+            onDone.accept(e);
+        }
+    }
+
+    @Override
+    public void ping(ByteBuffer payload, Consumer<Throwable> onDone) {
+        try {
+            // A relay pings only between its sends to the client.
+            ws.getAsyncRemote().sendPing(payload);
             onDone.accept(null);
         } catch (IOException | RuntimeException e) {
             onDone.accept(e);

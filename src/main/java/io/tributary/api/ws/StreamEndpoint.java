@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
  * protocol is in the README's "WebSocket API" section). Thin: the container creates one instance
  * per connection and everything is handed to {@link StreamSessions}.
  */
-@ServerEndpoint("/ws/v1/stream")
+@ServerEndpoint(value = "/ws/v1/stream", configurator = StreamHandshake.class)
 public class StreamEndpoint {
 
     private final StreamSessions sessions;
@@ -43,12 +43,12 @@ public class StreamEndpoint {
 
     @OnMessage
     public void binary(Session session, ByteBuffer data) {
-        sessions.binary(session);
+        sessions.binary(session, data);
     }
 
     @OnMessage
     public void pong(Session session, PongMessage pong) {
-        sessions.pong(session);
+        sessions.pong(session, pong.getApplicationData());
     }
 
     @OnClose

@@ -11,13 +11,16 @@ import jakarta.inject.Inject;
 import jakarta.websocket.Session;
 
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The open WebSocket connections of the stream API and what they share: the broker, the managed
- * executor their deliveries run on, and the one {@link PartitionWatchers} that turns log appends
- * into wake-ups. Closes every connection (1001) when the application stops.
+ * executor their deliveries run on, the one {@link PartitionWatchers} that turns log appends
+ * into wake-ups, and the {@link CoordinatorRelays} that connect group members to a coordinator on
+ * another broker. Closes every connection (1001), then the relays' HTTP client, when the
+ * application stops.
  *
  * <p>Thread-safe: connections live in a concurrent map keyed by session id.
  */
@@ -34,12 +37,14 @@ public class StreamSessions {
     private final WebSocketConfig config;
     private final PartitionWatchers watchers = new PartitionWatchers();
     private final Map<String, StreamConnection> connections = new ConcurrentHashMap<>();
+    private final CoordinatorRelays relays;
 
     /** For the container's client proxy only. */
     protected StreamSessions() {
         this.broker = null;
         this.executors = null;
         this.config = null;
+        this.relays = null;
     }
 
     @Inject
@@ -47,6 +52,7 @@ public class StreamSessions {
         this.broker = broker;
         this.executors = executors;
         this.config = config;
+        this.relays = new CoordinatorRelays(() -> broker.config().brokerId(), executors.executor());
     }
 
     void open(Session session) {
@@ -54,8 +60,10 @@ public class StreamSessions {
         session.getAsyncRemote().setSendTimeout(config.sendTimeoutMs());
         SubscriptionLimits limits = new SubscriptionLimits(config.defaultCreditRecords(), config.maxCreditRecords(),
                 config.maxCreditBytes(), config.sessionBufferBytes(), config.maxPendingReplies());
+        Object forwardedBy = session.getUserProperties().get(StreamHandshake.FORWARDED_BY_PROPERTY);
         connections.put(session.getId(), new StreamConnection(session, broker, executors.executor(),
-                executors.scheduler(), watchers, limits));
+                executors.scheduler(), watchers, limits, relays, config.sendTimeoutMs(),
+                forwardedBy == null ? null : forwardedBy.toString()));
     }
 
     void text(Session session, String text) {
@@ -65,17 +73,17 @@ public class StreamSessions {
         }
     }
 
-    void pong(Session session) {
+    void pong(Session session, ByteBuffer payload) {
         StreamConnection c = connections.get(session.getId());
         if (c != null) {
-            c.onPong();
+            c.onPong(payload);
         }
     }
 
-    void binary(Session session) {
+    void binary(Session session, ByteBuffer data) {
         StreamConnection c = connections.get(session.getId());
         if (c != null) {
-            c.onBinary();
+            c.onBinary(data);
         }
     }
 
@@ -87,8 +95,13 @@ public class StreamSessions {
     }
 
     void error(Session session, Throwable failure) {
-        // Mostly clients that went away mid-frame; the close that follows cleans up.
+        // Mostly clients that went away mid-frame; the close that follows cleans up (a relay does
+        // not wait for it: its upstream closes now).
         LOG.log(Level.DEBUG, "WebSocket session " + session.getId() + ": " + failure);
+        StreamConnection c = connections.get(session.getId());
+        if (c != null) {
+            c.onError();
+        }
     }
 
     /** Open connections (diagnostics). */
@@ -99,8 +112,9 @@ public class StreamSessions {
     @PreDestroy
     void closeAll() {
         for (StreamConnection c : connections.values()) {
-            c.session().terminate(null, 1001, "The broker is shutting down");
+            c.terminate(1001, "The broker is shutting down");
         }
         connections.clear();
+        relays.close();
     }
 }
