@@ -118,7 +118,10 @@ public final class TopicService {
         try {
             return create(name, Optional.empty(), Optional.empty(), Map.of());
         } catch (TopicExistsException raced) {
-            return metadata.topic(name).orElseThrow(() -> raced);
+            // Another broker or request created it first; this broker's caches may not have heard yet.
+            TopicMetadata topic = metadata.topicAfterRefresh(name).orElseThrow(() -> raced);
+            replicas.applyTopic(topic);
+            return topic;
         }
     }
 

@@ -406,6 +406,16 @@ public final class ClusterMetadataStore implements AutoCloseable {
         return Optional.ofNullable(topics.get(name));
     }
 
+    /**
+     * The topic as ZooKeeper has it now, once the local view has caught up with it: for a caller
+     * that learned from a write that the topic exists before the caches heard of it.
+     */
+    public Optional<TopicMetadata> topicAfterRefresh(String name) {
+        ensureStarted();
+        awaitRefresh(name, true);
+        return topic(name);
+    }
+
     /** All topics by name, sorted; an immutable snapshot. */
     public Map<String, TopicMetadata> topics() {
         return Collections.unmodifiableMap(new TreeMap<>(topics));

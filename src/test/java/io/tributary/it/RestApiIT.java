@@ -268,6 +268,23 @@ class RestApiIT {
     }
 
     @Test
+    void concurrentFirstProducesToANewTopicAllLand() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            String name = "auto-race-" + round;
+            List<CompletableFuture<Http.Answer>> answers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                int n = i;
+                answers.add(CompletableFuture.supplyAsync(() -> http.post("/topics/" + name,
+                        "application/vnd.kafka.json.v2+json", "{\"records\": [{\"value\": " + n + "}]}")));
+            }
+            for (CompletableFuture<Http.Answer> f : answers) {
+                Http.Answer a = f.get(60, TimeUnit.SECONDS);
+                assertEquals(200, a.status(), "every racing first produce lands: " + a.body());
+            }
+        }
+    }
+
+    @Test
     void v2BatchesAreProducedInJsonAndBinary() {
         Http.Answer json = http.post("/topics/v2-json", "application/vnd.kafka.json.v2+json",
                 "{\"records\": [{\"value\": {\"a\": 1}}, {\"value\": [1, 2]}, {\"key\": \"k\", \"value\": \"text\"}, {\"value\": null, \"partition\": 0}]}");
