@@ -13,6 +13,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,10 +101,15 @@ public final class RecordService {
         int partitionCount = topic.partitionCount();
         int unkeyedPartition = -1;
 
-        // Choose every record's partition and check it exists before touching any log.
-        int[] chosen = new int[requests.size()];
-        Map<Integer, List<Integer>> indexesByPartition = new LinkedHashMap<>();
-        for (int i = 0; i < requests.size(); i++) {
+        // Choose every record's partition and check it exists before touching any log. Indexes are
+        // grouped per partition in first-seen order; records of one request mostly share a partition,
+        // so consecutive ones reuse the group found last instead of a map look-up each.
+        int n = requests.size();
+        int[] chosen = new int[n];
+        Map<Integer, Indexes> indexesByPartition = new LinkedHashMap<>();
+        int lastPartition = -1;
+        Indexes last = null;
+        for (int i = 0; i < n; i++) {
             ProduceRequest r = requests.get(i);
             int p;
             if (r.partition() >= 0) {
@@ -119,29 +126,36 @@ public final class RecordService {
                 p = unkeyedPartition;
             }
             chosen[i] = p;
-            indexesByPartition.computeIfAbsent(p, k -> new ArrayList<>()).add(i);
+            if (p != lastPartition) {
+                // The first group may well hold them all; others grow as needed.
+                int capacity = indexesByPartition.isEmpty() ? n : 8;
+                last = indexesByPartition.computeIfAbsent(p, k -> new Indexes(capacity));
+                lastPartition = p;
+            }
+            last.add(i);
         }
 
         long now = clock.millis();
         Map<Integer, Optional<Partition>> servedBy = new LinkedHashMap<>();
         Map<Integer, List<MemoryRecords>> batchesByPartition = new LinkedHashMap<>();
-        for (Map.Entry<Integer, List<Integer>> e : indexesByPartition.entrySet()) {
+        for (Map.Entry<Integer, Indexes> e : indexesByPartition.entrySet()) {
             Optional<Partition> local = servedHere(new TopicPartition(topicName, e.getKey()));
             LogConfig config = local.map(p -> p.log().config()).orElseGet(() -> topics.logConfig(topic));
-            List<ProducedRecord> records = new ArrayList<>(e.getValue().size());
-            for (int index : e.getValue()) {
-                records.add(requests.get(index).record());
+            Indexes indexes = e.getValue();
+            List<ProducedRecord> records = new ArrayList<>(indexes.size);
+            for (int k = 0; k < indexes.size; k++) {
+                records.add(requests.get(indexes.at[k]).record());
             }
             servedBy.put(e.getKey(), local);
             batchesByPartition.put(e.getKey(), RecordBatches.build(records, config.compressionType(),
                     config.maxMessageBytes(), now));
         }
 
-        ProduceResult[] results = new ProduceResult[requests.size()];
+        ProduceResult[] results = new ProduceResult[n];
         for (Map.Entry<Integer, List<MemoryRecords>> e : batchesByPartition.entrySet()) {
             TopicPartition tp = new TopicPartition(topicName, e.getKey());
             Optional<Partition> local = servedBy.get(e.getKey());
-            List<Integer> indexes = indexesByPartition.get(e.getKey());
+            Indexes indexes = indexesByPartition.get(e.getKey());
             int next = 0;
             for (MemoryRecords batch : e.getValue()) {
                 long first;
@@ -163,14 +177,32 @@ public final class RecordService {
                     appendTime = appended.logAppendTimeMs();
                 }
                 for (long offset = first; offset < first + count; offset++) {
-                    int index = indexes.get(next++);
+                    int index = indexes.at[next++];
                     long ts = requests.get(index).record().timestamp();
                     long timestamp = appendTime >= 0 ? appendTime : ts < 0 ? now : ts;
                     results[index] = new ProduceResult(chosen[index], offset, timestamp);
                 }
             }
         }
-        return List.of(results);
+        // Every slot is filled: the array needs no copy to become the answer.
+        return Collections.unmodifiableList(Arrays.asList(results));
+    }
+
+    /** Indexes of a call's records that go to one partition, in order. */
+    private static final class Indexes {
+        int[] at;
+        int size;
+
+        Indexes(int capacity) {
+            at = new int[capacity];
+        }
+
+        void add(int index) {
+            if (size == at.length) {
+                at = Arrays.copyOf(at, size * 2);
+            }
+            at[size++] = index;
+        }
     }
 
     private LeaderForwarder.Appended appendAtLeader(TopicPartition tp, MemoryRecords batch) {
