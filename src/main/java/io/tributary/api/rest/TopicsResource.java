@@ -9,7 +9,7 @@ import io.tributary.broker.TopicService;
 import io.tributary.metadata.TopicMetadata;
 import io.tributary.metadata.Topics;
 import io.tributary.records.ConsumedRecord;
-import jakarta.enterprise.context.RequestScoped;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -39,7 +39,7 @@ import java.util.Optional;
  */
 @Path("/topics")
 @Produces({MediaType.APPLICATION_JSON, TopicsResource.V2, TopicsResource.JSON_V2, TopicsResource.BINARY_V2})
-@RequestScoped
+@ApplicationScoped
 public class TopicsResource {
 
     static final String V2 = "application/vnd.kafka.v2+json";
