@@ -60,6 +60,7 @@ class V2RecordParserTest {
             "{\"records\": [{\"timestamp\": \"now\"}]}", "{\"records\": [{\"headers\": {}}]}",
             "{\"records\": [{\"headers\": [{\"value\": \"AA==\"}]}]}", "{\"records\": [{\"headers\": [{\"name\": \"h\", \"value\": \"@\"}]}]}",
             "{\"records\": [{\"value\": \"AAAA\"}], \"records\": 1}",
+            "{\"records\": [{\"timestamp\": - 5}]}", "{\"records\": [{\"timestamp\": 05}]}", "{\"records\": [{\"value\": nul}]}",
             // A bad record before malformed JSON: the tree reports the malformed JSON (400).
             "{\"records\": [{\"value\": \"not base64!\"}, {\"value\": tru}]}",
         };
