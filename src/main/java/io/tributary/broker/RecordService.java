@@ -98,15 +98,66 @@ public final class RecordService {
      */
     public List<ProduceResult> produce(String topicName, List<ProduceRequest> requests) {
         TopicMetadata topic = topics.getOrAutoCreate(topicName);
-        int partitionCount = topic.partitionCount();
-        int unkeyedPartition = -1;
+        // Each step is a method of its own with one loop: one method holding them all was so large
+        // that compiling it (and compiling its loops on stack) cost more CPU than running it for a
+        // long while after start.
+        int[] chosen = new int[requests.size()];
+        Map<Integer, Indexes> indexesByPartition = choosePartitions(topicName, topic.partitionCount(), requests, chosen);
 
-        // Choose every record's partition and check it exists before touching any log. Indexes are
-        // grouped per partition in first-seen order; records of one request mostly share a partition,
-        // so consecutive ones reuse the group found last instead of a map look-up each.
+        long now = clock.millis();
+        Map<Integer, Optional<Partition>> servedBy = new LinkedHashMap<>();
+        Map<Integer, List<MemoryRecords>> batchesByPartition = new LinkedHashMap<>();
+        for (Map.Entry<Integer, Indexes> e : indexesByPartition.entrySet()) {
+            Optional<Partition> local = servedHere(new TopicPartition(topicName, e.getKey()));
+            LogConfig config = local.map(p -> p.log().config()).orElseGet(() -> topics.logConfig(topic));
+            servedBy.put(e.getKey(), local);
+            batchesByPartition.put(e.getKey(), RecordBatches.build(records(requests, e.getValue()),
+                    config.compressionType(), config.maxMessageBytes(), now));
+        }
+
+        ProduceResult[] results = new ProduceResult[requests.size()];
+        for (Map.Entry<Integer, List<MemoryRecords>> e : batchesByPartition.entrySet()) {
+            TopicPartition tp = new TopicPartition(topicName, e.getKey());
+            Optional<Partition> local = servedBy.get(e.getKey());
+            Indexes indexes = indexesByPartition.get(e.getKey());
+            int next = 0;
+            for (MemoryRecords batch : e.getValue()) {
+                long first;
+                long appendTime;
+                int count = 0;
+                for (var b : batch.batches()) {
+                    count += (int) (b.nextOffset() - b.baseOffset());
+                }
+                if (local.isPresent()) {
+                    Partition partition = local.get();
+                    LogAppendInfo info = partition.appendAsLeader(batch);
+                    first = info.firstOffset();
+                    count = (int) (info.lastOffset() - info.firstOffset() + 1);
+                    appendTime = partition.log().config().messageTimestampType() == TimestampType.LOG_APPEND_TIME
+                            ? info.logAppendTimeMs() : -1;
+                } else {
+                    LeaderForwarder.Appended appended = appendAtLeader(tp, batch);
+                    first = appended.baseOffset();
+                    appendTime = appended.logAppendTimeMs();
+                }
+                next = results(requests, indexes, next, first, count, appendTime, now, chosen, results);
+            }
+        }
+        // Every slot is filled: the array needs no copy to become the answer.
+        return Collections.unmodifiableList(Arrays.asList(results));
+    }
+
+    /**
+     * Chooses every record's partition (into {@code chosen}) and checks it exists, before any log is
+     * touched; the record indexes grouped by partition, in first-seen order. Records of one request
+     * mostly share a partition, so consecutive ones reuse the group found last instead of a map
+     * look-up each.
+     */
+    private Map<Integer, Indexes> choosePartitions(String topicName, int partitionCount, List<ProduceRequest> requests,
+                                                   int[] chosen) {
         int n = requests.size();
-        int[] chosen = new int[n];
         Map<Integer, Indexes> indexesByPartition = new LinkedHashMap<>();
+        int unkeyedPartition = -1;
         int lastPartition = -1;
         Indexes last = null;
         for (int i = 0; i < n; i++) {
@@ -134,58 +185,30 @@ public final class RecordService {
             }
             last.add(i);
         }
+        return indexesByPartition;
+    }
 
-        long now = clock.millis();
-        Map<Integer, Optional<Partition>> servedBy = new LinkedHashMap<>();
-        Map<Integer, List<MemoryRecords>> batchesByPartition = new LinkedHashMap<>();
-        for (Map.Entry<Integer, Indexes> e : indexesByPartition.entrySet()) {
-            Optional<Partition> local = servedHere(new TopicPartition(topicName, e.getKey()));
-            LogConfig config = local.map(p -> p.log().config()).orElseGet(() -> topics.logConfig(topic));
-            Indexes indexes = e.getValue();
-            List<ProducedRecord> records = new ArrayList<>(indexes.size);
-            for (int k = 0; k < indexes.size; k++) {
-                records.add(requests.get(indexes.at[k]).record());
-            }
-            servedBy.put(e.getKey(), local);
-            batchesByPartition.put(e.getKey(), RecordBatches.build(records, config.compressionType(),
-                    config.maxMessageBytes(), now));
+    private static List<ProducedRecord> records(List<ProduceRequest> requests, Indexes indexes) {
+        List<ProducedRecord> records = new ArrayList<>(indexes.size);
+        for (int k = 0; k < indexes.size; k++) {
+            records.add(requests.get(indexes.at[k]).record());
         }
+        return records;
+    }
 
-        ProduceResult[] results = new ProduceResult[n];
-        for (Map.Entry<Integer, List<MemoryRecords>> e : batchesByPartition.entrySet()) {
-            TopicPartition tp = new TopicPartition(topicName, e.getKey());
-            Optional<Partition> local = servedBy.get(e.getKey());
-            Indexes indexes = indexesByPartition.get(e.getKey());
-            int next = 0;
-            for (MemoryRecords batch : e.getValue()) {
-                long first;
-                long appendTime;
-                int count = 0;
-                for (var b : batch.batches()) {
-                    count += (int) (b.nextOffset() - b.baseOffset());
-                }
-                if (local.isPresent()) {
-                    Partition partition = local.get();
-                    LogAppendInfo info = partition.appendAsLeader(batch);
-                    first = info.firstOffset();
-                    count = (int) (info.lastOffset() - info.firstOffset() + 1);
-                    appendTime = partition.log().config().messageTimestampType() == TimestampType.LOG_APPEND_TIME
-                            ? info.logAppendTimeMs() : -1;
-                } else {
-                    LeaderForwarder.Appended appended = appendAtLeader(tp, batch);
-                    first = appended.baseOffset();
-                    appendTime = appended.logAppendTimeMs();
-                }
-                for (long offset = first; offset < first + count; offset++) {
-                    int index = indexes.at[next++];
-                    long ts = requests.get(index).record().timestamp();
-                    long timestamp = appendTime >= 0 ? appendTime : ts < 0 ? now : ts;
-                    results[index] = new ProduceResult(chosen[index], offset, timestamp);
-                }
-            }
+    /**
+     * Fills the results of the {@code count} records appended from offset {@code first}, the
+     * partition's records from its {@code next}th on; returns the index of the partition's next record.
+     */
+    private static int results(List<ProduceRequest> requests, Indexes indexes, int next, long first, int count,
+                               long appendTime, long now, int[] chosen, ProduceResult[] results) {
+        for (long offset = first; offset < first + count; offset++) {
+            int index = indexes.at[next++];
+            long ts = requests.get(index).record().timestamp();
+            long timestamp = appendTime >= 0 ? appendTime : ts < 0 ? now : ts;
+            results[index] = new ProduceResult(chosen[index], offset, timestamp);
         }
-        // Every slot is filled: the array needs no copy to become the answer.
-        return Collections.unmodifiableList(Arrays.asList(results));
+        return next;
     }
 
     /** Indexes of a call's records that go to one partition, in order. */
