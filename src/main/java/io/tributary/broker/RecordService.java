@@ -13,6 +13,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,52 +98,28 @@ public final class RecordService {
      */
     public List<ProduceResult> produce(String topicName, List<ProduceRequest> requests) {
         TopicMetadata topic = topics.getOrAutoCreate(topicName);
-        int partitionCount = topic.partitionCount();
-        int unkeyedPartition = -1;
-
-        // Choose every record's partition and check it exists before touching any log.
+        // Each step is a method of its own with one loop: one method holding them all was so large
+        // that compiling it (and compiling its loops on stack) cost more CPU than running it for a
+        // long while after start.
         int[] chosen = new int[requests.size()];
-        Map<Integer, List<Integer>> indexesByPartition = new LinkedHashMap<>();
-        for (int i = 0; i < requests.size(); i++) {
-            ProduceRequest r = requests.get(i);
-            int p;
-            if (r.partition() >= 0) {
-                if (r.partition() >= partitionCount) {
-                    throw new UnknownPartitionException(topicName, r.partition(), partitionCount);
-                }
-                p = r.partition();
-            } else if (r.record().key() != null) {
-                p = Partitioner.forKey(r.record().key(), partitionCount);
-            } else {
-                if (unkeyedPartition < 0) {
-                    unkeyedPartition = partitioner.forUnkeyedRequest(topicName, partitionCount);
-                }
-                p = unkeyedPartition;
-            }
-            chosen[i] = p;
-            indexesByPartition.computeIfAbsent(p, k -> new ArrayList<>()).add(i);
-        }
+        Map<Integer, Indexes> indexesByPartition = choosePartitions(topicName, topic.partitionCount(), requests, chosen);
 
         long now = clock.millis();
         Map<Integer, Optional<Partition>> servedBy = new LinkedHashMap<>();
         Map<Integer, List<MemoryRecords>> batchesByPartition = new LinkedHashMap<>();
-        for (Map.Entry<Integer, List<Integer>> e : indexesByPartition.entrySet()) {
+        for (Map.Entry<Integer, Indexes> e : indexesByPartition.entrySet()) {
             Optional<Partition> local = servedHere(new TopicPartition(topicName, e.getKey()));
             LogConfig config = local.map(p -> p.log().config()).orElseGet(() -> topics.logConfig(topic));
-            List<ProducedRecord> records = new ArrayList<>(e.getValue().size());
-            for (int index : e.getValue()) {
-                records.add(requests.get(index).record());
-            }
             servedBy.put(e.getKey(), local);
-            batchesByPartition.put(e.getKey(), RecordBatches.build(records, config.compressionType(),
-                    config.maxMessageBytes(), now));
+            batchesByPartition.put(e.getKey(), RecordBatches.build(records(requests, e.getValue()),
+                    config.compressionType(), config.maxMessageBytes(), now));
         }
 
         ProduceResult[] results = new ProduceResult[requests.size()];
         for (Map.Entry<Integer, List<MemoryRecords>> e : batchesByPartition.entrySet()) {
             TopicPartition tp = new TopicPartition(topicName, e.getKey());
             Optional<Partition> local = servedBy.get(e.getKey());
-            List<Integer> indexes = indexesByPartition.get(e.getKey());
+            Indexes indexes = indexesByPartition.get(e.getKey());
             int next = 0;
             for (MemoryRecords batch : e.getValue()) {
                 long first;
@@ -162,15 +140,92 @@ public final class RecordService {
                     first = appended.baseOffset();
                     appendTime = appended.logAppendTimeMs();
                 }
-                for (long offset = first; offset < first + count; offset++) {
-                    int index = indexes.get(next++);
-                    long ts = requests.get(index).record().timestamp();
-                    long timestamp = appendTime >= 0 ? appendTime : ts < 0 ? now : ts;
-                    results[index] = new ProduceResult(chosen[index], offset, timestamp);
-                }
+                next = results(requests, indexes, next, first, count, appendTime, now, chosen, results);
             }
         }
-        return List.of(results);
+        // Every slot is filled: the array needs no copy to become the answer.
+        return Collections.unmodifiableList(Arrays.asList(results));
+    }
+
+    /**
+     * Chooses every record's partition (into {@code chosen}) and checks it exists, before any log is
+     * touched; the record indexes grouped by partition, in first-seen order. Records of one request
+     * mostly share a partition, so consecutive ones reuse the group found last instead of a map
+     * look-up each.
+     */
+    private Map<Integer, Indexes> choosePartitions(String topicName, int partitionCount, List<ProduceRequest> requests,
+                                                   int[] chosen) {
+        int n = requests.size();
+        Map<Integer, Indexes> indexesByPartition = new LinkedHashMap<>();
+        int unkeyedPartition = -1;
+        int lastPartition = -1;
+        Indexes last = null;
+        for (int i = 0; i < n; i++) {
+            ProduceRequest r = requests.get(i);
+            int p;
+            if (r.partition() >= 0) {
+                if (r.partition() >= partitionCount) {
+                    throw new UnknownPartitionException(topicName, r.partition(), partitionCount);
+                }
+                p = r.partition();
+            } else if (r.record().key() != null) {
+                p = Partitioner.forKey(r.record().key(), partitionCount);
+            } else {
+                if (unkeyedPartition < 0) {
+                    unkeyedPartition = partitioner.forUnkeyedRequest(topicName, partitionCount);
+                }
+                p = unkeyedPartition;
+            }
+            chosen[i] = p;
+            if (p != lastPartition) {
+                // The first group may well hold them all; others grow as needed.
+                int capacity = indexesByPartition.isEmpty() ? n : 8;
+                last = indexesByPartition.computeIfAbsent(p, k -> new Indexes(capacity));
+                lastPartition = p;
+            }
+            last.add(i);
+        }
+        return indexesByPartition;
+    }
+
+    private static List<ProducedRecord> records(List<ProduceRequest> requests, Indexes indexes) {
+        List<ProducedRecord> records = new ArrayList<>(indexes.size);
+        for (int k = 0; k < indexes.size; k++) {
+            records.add(requests.get(indexes.at[k]).record());
+        }
+        return records;
+    }
+
+    /**
+     * Fills the results of the {@code count} records appended from offset {@code first}, the
+     * partition's records from its {@code next}th on; returns the index of the partition's next record.
+     */
+    private static int results(List<ProduceRequest> requests, Indexes indexes, int next, long first, int count,
+                               long appendTime, long now, int[] chosen, ProduceResult[] results) {
+        for (long offset = first; offset < first + count; offset++) {
+            int index = indexes.at[next++];
+            long ts = requests.get(index).record().timestamp();
+            long timestamp = appendTime >= 0 ? appendTime : ts < 0 ? now : ts;
+            results[index] = new ProduceResult(chosen[index], offset, timestamp);
+        }
+        return next;
+    }
+
+    /** Indexes of a call's records that go to one partition, in order. */
+    private static final class Indexes {
+        int[] at;
+        int size;
+
+        Indexes(int capacity) {
+            at = new int[capacity];
+        }
+
+        void add(int index) {
+            if (size == at.length) {
+                at = Arrays.copyOf(at, size * 2);
+            }
+            at[size++] = index;
+        }
     }
 
     private LeaderForwarder.Appended appendAtLeader(TopicPartition tp, MemoryRecords batch) {

@@ -14,9 +14,12 @@ import java.nio.ByteBuffer;
  */
 public record ProducedRecord(ByteBuffer key, ByteBuffer value, long timestamp, Header[] headers) {
 
+    /** No headers: one shared array, as an empty array cannot be changed. */
+    public static final Header[] NO_HEADERS = new Header[0];
+
     public ProducedRecord {
         if (headers == null) {
-            headers = new Header[0];
+            headers = NO_HEADERS;
         }
     }
 

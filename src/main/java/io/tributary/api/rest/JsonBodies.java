@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -27,6 +28,39 @@ final class JsonBodies {
     private static final JsonReaderFactory READERS = Json.createReaderFactory(null);
 
     private JsonBodies() {
+    }
+
+    /** Largest body read into an array of its declared length at once; a longer one grows as it arrives. */
+    private static final int PRESIZED_LIMIT = 16 << 20;
+
+    /**
+     * The whole of a request body whose {@code Content-Length} is {@code contentLength} (-1 if
+     * unknown, as for a chunked body). A declared length is read straight into one array of that
+     * size, without the copies of a growing buffer.
+     */
+    static byte[] read(InputStream in, long contentLength) {
+        try {
+            if (contentLength < 0 || contentLength > PRESIZED_LIMIT) {
+                return in.readAllBytes();
+            }
+            byte[] body = new byte[(int) contentLength];
+            int n = in.readNBytes(body, 0, body.length);
+            if (n < body.length) {
+                return Arrays.copyOf(body, n);
+            }
+            int extra = in.read();
+            if (extra < 0) {
+                return body;
+            }
+            // More than declared (the container should not let this happen): keep every byte.
+            byte[] rest = in.readAllBytes();
+            byte[] all = Arrays.copyOf(body, body.length + 1 + rest.length);
+            all[body.length] = (byte) extra;
+            System.arraycopy(rest, 0, all, body.length + 1, rest.length);
+            return all;
+        } catch (IOException e) {
+            throw RestException.badRequest("Could not read the request body: " + e.getMessage());
+        }
     }
 
     static JsonObject object(byte[] body) {

@@ -84,6 +84,20 @@ final class JsonObjectStream {
      *                       object larger than {@link #MAX_OBJECT_BYTES}
      */
     Optional<JsonObject> next() throws IOException {
+        return next(JsonBodies::object);
+    }
+
+    /** Makes a value of the bytes of one whole object. */
+    interface ObjectReader<T> {
+        T read(byte[] bytes, int offset, int length);
+    }
+
+    /**
+     * The next object as {@code reader} reads its bytes, or empty at the end of the body.
+     *
+     * @throws RestException as {@link #next()}, and whatever {@code reader} throws
+     */
+    <T> Optional<T> next(ObjectReader<T> reader) throws IOException {
         while (!scanBuffered()) {
             if (!fill()) {
                 if (start < 0) {
@@ -95,7 +109,7 @@ final class JsonObjectStream {
         int from = start;
         start = -1;
         complete = false;
-        return Optional.of(JsonBodies.object(buffer, from, position - from));
+        return Optional.of(reader.read(buffer, from, position - from));
     }
 
     /** Scans what is buffered; true when an object is complete (it ends just before {@link #position}). */

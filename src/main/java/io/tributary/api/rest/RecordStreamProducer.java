@@ -66,11 +66,11 @@ final class RecordStreamProducer {
             RestException malformed = null;
             boolean ended = false;
             do {
-                Optional<JsonObject> next = pending;
+                Optional<Object> next = pending.map(o -> o);
                 pending = Optional.empty();
                 if (next.isEmpty()) {
                     try {
-                        next = rest.next();
+                        next = rest.next(RecordStreamProducer::read);
                     } catch (RestException e) {
                         malformed = e;
                         break;
@@ -80,8 +80,12 @@ final class RecordStreamProducer {
                     ended = true;
                     break;
                 }
+                if (next.get() instanceof V3RecordParser.Parsed plain) {
+                    group.add(plain);
+                    continue;
+                }
                 try {
-                    group.add(V3RecordParser.parse(next.get()));
+                    group.add(V3RecordParser.parse((JsonObject) next.get()));
                 } catch (RuntimeException e) {
                     group.add(error(e));
                 }
@@ -97,6 +101,15 @@ final class RecordStreamProducer {
                 return;
             }
         }
+    }
+
+    /**
+     * A record object in its plain form read straight from its bytes ({@link V3PlainRecord}), or
+     * any other parsed by JSON-P (which throws for malformed JSON, ending the stream).
+     */
+    private static Object read(byte[] bytes, int offset, int length) {
+        V3RecordParser.Parsed plain = V3PlainRecord.scan(bytes, offset, length);
+        return plain != null ? plain : JsonBodies.object(bytes, offset, length);
     }
 
     /** Produces the group's parsed records and adds one answer per entry, in order. */
@@ -157,7 +170,20 @@ final class RecordStreamProducer {
 
     private V3Dtos.ProduceResult success(V3RecordParser.Parsed p, ProduceResult r) {
         return new V3Dtos.ProduceResult(200, null, clusterId, topic, r.partition(), r.offset(),
-                Instant.ofEpochMilli(r.timestamp()).toString(), p.key(), p.value());
+                instant(r.timestamp()), p.key(), p.value());
+    }
+
+    // Records stored together mostly share the broker's clock reading: formatting an instant costs
+    // more than the rest of a record's answer.
+    private long lastTimestamp = Long.MIN_VALUE;
+    private String lastInstant;
+
+    private String instant(long timestamp) {
+        if (timestamp != lastTimestamp) {
+            lastInstant = Instant.ofEpochMilli(timestamp).toString();
+            lastTimestamp = timestamp;
+        }
+        return lastInstant;
     }
 
     private V3Dtos.ProduceResult error(RuntimeException e) {

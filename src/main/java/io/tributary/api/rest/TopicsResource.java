@@ -9,7 +9,7 @@ import io.tributary.broker.TopicService;
 import io.tributary.metadata.TopicMetadata;
 import io.tributary.metadata.Topics;
 import io.tributary.records.ConsumedRecord;
-import jakarta.enterprise.context.RequestScoped;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -25,6 +25,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -38,7 +39,7 @@ import java.util.Optional;
  */
 @Path("/topics")
 @Produces({MediaType.APPLICATION_JSON, TopicsResource.V2, TopicsResource.JSON_V2, TopicsResource.BINARY_V2})
-@RequestScoped
+@ApplicationScoped
 public class TopicsResource {
 
     static final String V2 = "application/vnd.kafka.v2+json";
@@ -109,25 +110,30 @@ public class TopicsResource {
     @POST
     @Path("{topic}")
     @Consumes({JSON_V2, BINARY_V2, MediaType.APPLICATION_JSON, V2})
-    public String produce(@PathParam("topic") String topic,
-                                          @HeaderParam("Content-Type") String contentType, byte[] body) {
-        return produce(topic, -1, contentType, body);
+    public byte[] produce(@PathParam("topic") String topic, @HeaderParam("Content-Type") String contentType,
+                          @HeaderParam("Content-Length") @DefaultValue("-1") long contentLength, InputStream body) {
+        return produce(topic, -1, contentType, JsonBodies.read(body, contentLength));
     }
 
     @POST
     @Path("{topic}/partitions/{partition}")
     @Consumes({JSON_V2, BINARY_V2, MediaType.APPLICATION_JSON, V2})
-    public String produceToPartition(@PathParam("topic") String topic,
-                                                     @PathParam("partition") int partition,
-                                                     @HeaderParam("Content-Type") String contentType, byte[] body) {
+    public byte[] produceToPartition(@PathParam("topic") String topic, @PathParam("partition") int partition,
+                                     @HeaderParam("Content-Type") String contentType,
+                                     @HeaderParam("Content-Length") @DefaultValue("-1") long contentLength,
+                                     InputStream body) {
         if (partition < 0) {
             throw new io.tributary.broker.UnknownPartitionException("Partition " + partition + " does not exist.");
         }
-        return produce(topic, partition, contentType, body);
+        return produce(topic, partition, contentType, JsonBodies.read(body, contentLength));
     }
 
-    /** The answer is JSON text, written as {@link V2Dtos.ProduceResponse} would be (see {@link V2ProduceAnswer}). */
-    private String produce(String topic, int pathPartition, String contentType, byte[] body) {
+    /**
+     * The answer is JSON text in UTF-8, written as {@link V2Dtos.ProduceResponse} would be (see
+     * {@link V2ProduceAnswer}). The body is taken as a stream and read in one piece of its declared
+     * length: as {@code byte[]}, JAX-RS copied it through a growing buffer in 4 KiB reads.
+     */
+    private byte[] produce(String topic, int pathPartition, String contentType, byte[] body) {
         Topics.validateName(topic);
         EmbeddedFormat format = contentType != null && contentType.startsWith(BINARY_V2)
                 ? EmbeddedFormat.BINARY : EmbeddedFormat.JSON;

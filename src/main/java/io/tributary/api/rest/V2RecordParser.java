@@ -25,7 +25,8 @@ import java.util.Optional;
  * body that is not such a batch, or holds a record that is not accepted, is read again as one JSON
  * tree by {@link #tree}, the reference path, which gives the same records and is the only one that
  * answers errors; so what is accepted, what is refused and with which error never depends on the
- * fast path.
+ * fast paths. Binary batches in their plainest form are read before that by {@link V2BinaryScanner},
+ * without JSON-P at all.
  */
 final class V2RecordParser {
 
@@ -37,11 +38,13 @@ final class V2RecordParser {
 
     /** The records of {@code body}, all or none: the first bad one is refused with a RestException. */
     static List<ProduceRequest> parse(byte[] body, int pathPartition, EmbeddedFormat format) {
-        List<ProduceRequest> requests;
-        try {
-            requests = stream(body, pathPartition, format);
-        } catch (RuntimeException e) {
-            requests = null;
+        List<ProduceRequest> requests = format == EmbeddedFormat.BINARY ? V2BinaryScanner.scan(body, pathPartition) : null;
+        if (requests == null) {
+            try {
+                requests = stream(body, pathPartition, format);
+            } catch (RuntimeException e) {
+                requests = null;
+            }
         }
         return requests != null ? requests : tree(body, pathPartition, format);
     }

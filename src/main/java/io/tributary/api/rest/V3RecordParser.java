@@ -86,7 +86,7 @@ public final class V3RecordParser {
 
     static Header[] headers(JsonValue v) {
         if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
-            return new Header[0];
+            return ProducedRecord.NO_HEADERS;
         }
         if (!(v instanceof JsonArray array)) {
             throw RestException.unprocessable("Field 'headers' must be an array of {\"name\": ..., \"value\": <base64>}");

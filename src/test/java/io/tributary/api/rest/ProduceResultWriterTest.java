@@ -29,4 +29,43 @@ class ProduceResultWriterTest {
                 out.toString(StandardCharsets.UTF_8));
         assertTrue(w.isEmpty(), "flushing empties the writer");
     }
+
+    @Test
+    void plainLinesAreWhatTheGeneratorWrites() throws IOException {
+        // Lines written straight as bytes against the same lines through JSON-P (non-plain strings force it).
+        V3Dtos.ProduceResult[] results = {
+            new V3Dtos.ProduceResult(200, null, "cluster-1", "topic.a_b", 0, 0L, "2024-01-01T00:00:00.123Z",
+                    new V3Dtos.Size("BINARY", 0), new V3Dtos.Size("JSON", 123456)),
+            new V3Dtos.ProduceResult(200, null, "c", "t", 2147483647, Long.MAX_VALUE, "1970-01-01T00:00:00Z", null,
+                    new V3Dtos.Size("STRING", 2147483647)),
+            new V3Dtos.ProduceResult(40402, "Partition 9 does not exist.", "c", "t", null, null, null, null, null),
+            new V3Dtos.ProduceResult(-1, "", "", "", -5, -7L, "", new V3Dtos.Size("", -1), null),
+        };
+        for (V3Dtos.ProduceResult r : results) {
+            ProduceResultWriter w = new ProduceResultWriter();
+            w.add(r);
+            ByteArrayOutputStream direct = new ByteArrayOutputStream();
+            w.flushTo(direct);
+            // The same line with one character the direct path does not take, then that character removed.
+            ProduceResultWriter g = new ProduceResultWriter();
+            g.add(new V3Dtos.ProduceResult(r.errorCode(), r.message(), r.clusterId() + "\u00e9", r.topicName(),
+                    r.partitionId(), r.offset(), r.timestamp(), r.key(), r.value()));
+            ByteArrayOutputStream generated = new ByteArrayOutputStream();
+            g.flushTo(generated);
+            assertEquals(generated.toString(StandardCharsets.UTF_8).replace("\u00e9", ""), direct.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void manyLinesGrowTheBuffer() throws IOException {
+        ProduceResultWriter w = new ProduceResultWriter();
+        for (int i = 0; i < 2000; i++) {
+            w.add(new V3Dtos.ProduceResult(200, null, "c", "t", 0, (long) i, "2024-01-01T00:00:00Z", null, null));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        w.flushTo(out);
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(2000, lines.length);
+        assertTrue(lines[1999].contains("\"offset\":1999,"), lines[1999]);
+    }
 }

@@ -60,6 +60,7 @@ class V2RecordParserTest {
             "{\"records\": [{\"timestamp\": \"now\"}]}", "{\"records\": [{\"headers\": {}}]}",
             "{\"records\": [{\"headers\": [{\"value\": \"AA==\"}]}]}", "{\"records\": [{\"headers\": [{\"name\": \"h\", \"value\": \"@\"}]}]}",
             "{\"records\": [{\"value\": \"AAAA\"}], \"records\": 1}",
+            "{\"records\": [{\"timestamp\": - 5}]}", "{\"records\": [{\"timestamp\": 05}]}", "{\"records\": [{\"value\": nul}]}",
             // A bad record before malformed JSON: the tree reports the malformed JSON (400).
             "{\"records\": [{\"value\": \"not base64!\"}, {\"value\": tru}]}",
         };
@@ -80,6 +81,57 @@ class V2RecordParserTest {
                 streamed = null;
             }
             assertNull(streamed, "the streaming path accepts nothing the tree refuses: " + body);
+            assertNull(V2BinaryScanner.scan(bytes, 1), "the binary scanner accepts nothing the tree refuses: " + body);
+        }
+    }
+
+    @Test
+    void plainBinaryBatchesAreScannedIntoTheTreesRecords() {
+        String[] bodies = {
+            "{\"records\":[{\"value\":\"" + B64 + "\"}]}",
+            " \t\r\n{ \"records\" : [ { \"value\" : \"AAAA\" } , {\"key\":\"a2V5\",\"value\":\"dmFsdWU=\"} ] } \n",
+            "{\"records\": [{}, {\"key\": null, \"value\": null}, {\"value\": \"\"}, {\"headers\": null}]}",
+            "{\"records\": [{\"value\": \"AP8=\", \"partition\": 1, \"timestamp\": 1700000000000, \"key\": \"AQ==\"}]}",
+            "{\"records\": [{\"timestamp\": -5}, {\"timestamp\": -0}, {\"timestamp\": 0}, {\"timestamp\": null},"
+                + " {\"partition\": null}, {\"timestamp\": 999999999999999999}]}",
+            "{\"records\": [{\"partition\": 0, \"value\": \"AA==\"}, {\"partition\": 1}]}",
+        };
+        for (String body : bodies) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            int path = body.contains("\"partition\": 0") ? -1 : 1;
+            List<ProduceRequest> scanned = V2BinaryScanner.scan(bytes, path);
+            assertNotNull(scanned, "the scanner takes a plain batch: " + body);
+            assertEquals(describe(V2RecordParser.tree(bytes, path, EmbeddedFormat.BINARY)), describe(scanned), body);
+            assertEquals(describe(scanned), describe(V2RecordParser.parse(bytes, path, EmbeddedFormat.BINARY)), body);
+        }
+    }
+
+    @Test
+    void batchesThatAreNotPlainAreLeftToTheGeneralPathWithTheSameRecords() {
+        String[] bodies = {
+            "{\"other\": 1, \"records\": [{\"value\": \"AAAA\"}]}",
+            "{\"records\": [{\"value\": \"AAAA\"}], \"more\": []}",
+            "{\"records\": [{\"value\": \"AAAA\"}], \"records\": [{\"value\": \"AQID\"}]}",
+            "{\"records\": [{\"value\": \"AAAA\", \"unknown\": 1}]}",
+            "{\"records\": [{\"value\": \"AAAA\", \"value\": \"AQID\"}]}",
+            "{\"records\": [{\"value\": \"a\\/8=\"}]}",
+            "{\"records\": [{\"value\": \"\\u0041AAA\"}]}",
+            "{\"records\": [{\"timestamp\": 1e3}, {\"timestamp\": 1.0E2}]}",
+            "{\"records\": [{\"partition\": 1E0}]}",
+            "{\"records\": [{\"timestamp\": 1234567890123456789}]}",
+            "{\"records\": [{\"headers\": [{\"name\": \"h\", \"value\": \"AA==\"}]}, {\"headers\": []}]}",
+            "{\"records\": [{\"value\": \"AAAA\"}]} trailing",
+            "\uFEFF{\"records\": [{\"value\": \"AAAA\"}]}",
+        };
+        for (String body : bodies) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            assertNull(V2BinaryScanner.scan(bytes, 1), "not plain: " + body);
+            assertEquals(outcome(() -> V2RecordParser.tree(bytes, 1, EmbeddedFormat.BINARY)),
+                    outcome(() -> V2RecordParser.parse(bytes, 1, EmbeddedFormat.BINARY)), body);
+        }
+        for (int cut = 0; cut < 30; cut++) {
+            byte[] whole = "{\"records\": [{\"value\": \"AAAA\"}]}".getBytes(StandardCharsets.UTF_8);
+            assertNull(V2BinaryScanner.scan(java.util.Arrays.copyOf(whole, cut), 1), "cut at " + cut);
         }
     }
 
