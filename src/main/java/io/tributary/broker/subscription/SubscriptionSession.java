@@ -31,8 +31,8 @@ import java.util.function.Function;
  * errors), then records, read from the partitions in turn (round robin, so a busy partition does
  * not starve the others) from each one's next offset up to the credit and the session buffer.
  * Having handed a frame to the sink, the task reads and encodes the next record frames if none is
- * queued, so one is ready when the send completes. The completion of that send wakes the session again. Nothing here
- * blocks or polls.
+ * queued, so one is ready when the send completes. The completion of that send wakes the session
+ * again. Nothing here blocks or polls.
  *
  * <p><b>Order.</b> Per partition, records are sent in offset order with no gaps and no duplicates:
  * the next offset moves only past records that were encoded and queued, under the state lock, and
