@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The one place outside the storage engine and the protocol layer that touches kafka-clients'
@@ -101,6 +102,20 @@ public final class RecordBatches {
      * @return the offset after the last record visited, or {@code fromOffset} if none was
      */
     public static long forEach(Records records, long fromOffset, int maxRecords, Consumer<ConsumedRecord> visitor) {
+        return forEachWhile(records, fromOffset, maxRecords, r -> {
+            visitor.accept(r);
+            return true;
+        });
+    }
+
+    /**
+     * Like {@link #forEach}, but the visitor may stop the walk by returning false: the record it
+     * refused does not count as visited, and no later record or batch is decoded (a batch of a
+     * file-backed read is loaded from disk only when the walk reaches it).
+     *
+     * @return the offset after the last record the visitor took, or {@code fromOffset} if it took none
+     */
+    public static long forEachWhile(Records records, long fromOffset, int maxRecords, Predicate<ConsumedRecord> visitor) {
         long next = fromOffset;
         int seen = 0;
         for (RecordBatch batch : records.batches()) {
@@ -118,10 +133,12 @@ public final class RecordBatches {
                     return next;
                 }
                 long timestamp = type == TimestampType.LOG_APPEND_TIME ? batch.maxTimestamp() : r.timestamp();
-                visitor.accept(new ConsumedRecord(r.offset(), timestamp, type, epoch,
+                if (!visitor.test(new ConsumedRecord(r.offset(), timestamp, type, epoch,
                         r.hasKey() ? r.key().asReadOnlyBuffer() : null,
                         r.hasValue() ? r.value().asReadOnlyBuffer() : null,
-                        r.headers(), r.sizeInBytes()));
+                        r.headers(), r.sizeInBytes()))) {
+                    return next;
+                }
                 seen++;
                 next = r.offset() + 1;
             }

@@ -81,4 +81,20 @@ class RecordBatchesTest {
             assertEquals(10, back.get(0).offset());
         }
     }
+
+    @Test
+    void aWalkStopsAtTheRecordTheVisitorRefusesAndReturnsTheOffsetAfterTheLastItTook() {
+        List<ProducedRecord> records = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            records.add(record(null, "v" + i));
+        }
+        MemoryRecords batch = RecordBatches.build(records, "producer", 1_048_588, 0L).get(0);
+        List<Long> seen = new ArrayList<>();
+        long next = RecordBatches.forEachWhile(batch, 5, Integer.MAX_VALUE, r -> {
+            seen.add(r.offset());
+            return r.offset() < 12;
+        });
+        assertEquals(12, next, "after offset 11, the last record taken");
+        assertEquals(List.of(5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L), seen, "nothing visited after the refused record");
+    }
 }

@@ -30,9 +30,9 @@ import java.util.function.Function;
  * only when the previous send has completed: answers first ({@code subscribed}, {@code produced},
  * errors), then records, read from the partitions in turn (round robin, so a busy partition does
  * not starve the others) from each one's next offset up to the credit and the session buffer.
- * Having handed a frame to the sink, the task reads and encodes the next record frame, so it is
- * ready when the send completes. The completion of that send wakes the session again. Nothing here
- * blocks or polls.
+ * Having handed a frame to the sink, the task reads and encodes the next record frames if none is
+ * queued, so one is ready when the send completes. The completion of that send wakes the session
+ * again. Nothing here blocks or polls.
  *
  * <p><b>Order.</b> Per partition, records are sent in offset order with no gaps and no duplicates:
  * the next offset moves only past records that were encoded and queued, under the state lock, and
@@ -73,6 +73,16 @@ public final class SubscriptionSession {
     }
 
     private static final Frame PING = new Frame("", 0, null, 0, -1, true);
+
+    /**
+     * The credit bytes of records after which a {@code records} frame is closed and the next one
+     * begun (one record more when a record is larger), within the session buffer. Why not one frame
+     * of the whole buffer: each frame is held as three arrays of its size (the builder, its string,
+     * the container's UTF-8 copy), and G1 allocates any array of half a region or more (regions are
+     * at least 1 MiB) as a humongous object straight in the old generation, which costs far more to
+     * allocate and collect than young objects; frames of a quarter MiB of ASCII text stay young.
+     */
+    static final long MAX_BATCH_FRAME_BYTES = 256 * 1024;
 
     private static final class Cursor {
         final PartitionSubscription subscription;
@@ -462,11 +472,12 @@ public final class SubscriptionSession {
             }
             PartitionLog.LogReadInfo info = log.read(c.next, limits.bufferBytes(), hw, true);
             // Records are encoded as the read visits them, straight into the frame (a batch) or into
-            // one builder reused per record frame; once one does not fit, the rest of the read is
-            // skipped without decoding its keys and values.
+            // one builder reused per record frame; once one does not fit, the walk stops, so the
+            // rest of the read is neither loaded nor decoded (encoded records are larger than stored
+            // ones: a read of bufferBytes holds about twice what the buffer takes).
             Fill fill = new Fill(c, encoder, batch, info.records().sizeInBytes());
-            long after = RecordBatches.forEach(info.records(), c.next, (int) Math.min(credit.records(), Integer.MAX_VALUE),
-                    fill::add);
+            long after = RecordBatches.forEachWhile(info.records(), c.next,
+                    (int) Math.min(credit.records(), Integer.MAX_VALUE), fill::add);
             long next = fill.next;
             if (!fill.stopped) {
                 // Past control batches the visitor never saw.
@@ -475,15 +486,11 @@ public final class SubscriptionSession {
             boolean progressed = next > c.next;
             c.next = next;
             if (fill.count > 0) {
-                if (batch) {
-                    encoder.batchEnd(fill.out);
-                    recordFrames.addLast(new Frame(fill.out.toString(), fill.used, c.tp, fill.count, next, false));
-                } else {
-                    // The last record frame also carries the offset past control batches skipped after it.
-                    Frame last = fill.frames.remove(fill.frames.size() - 1);
-                    fill.frames.add(new Frame(last.text(), last.bytes(), last.tp(), 1, next, false));
-                    recordFrames.addAll(fill.frames);
-                }
+                fill.endFrame();
+                // The last frame also carries the offset past control batches skipped after it.
+                Frame last = fill.frames.remove(fill.frames.size() - 1);
+                fill.frames.add(new Frame(last.text(), last.bytes(), last.tp(), last.records(), next, false));
+                recordFrames.addAll(fill.frames);
                 recordFrameBytes += fill.used;
                 return true;
             }
@@ -493,47 +500,56 @@ public final class SubscriptionSession {
         }
     }
 
-    /** Encodes the records of one read until credit or the session buffer runs out. Used under the state lock. */
+    /**
+     * Encodes the records of one read until credit or the session buffer runs out, into one frame per
+     * record or into {@code records} frames of about {@link #MAX_BATCH_FRAME_BYTES} each. Used under
+     * the state lock.
+     */
     private final class Fill {
         final Cursor cursor;
         final RecordEncoder encoder;
         final boolean batch;
+        /** The frame being written; reused for the next frame once its text is taken. */
         final StringBuilder out;
-        /** One frame per record, without batching; queued only once the whole read is encoded. */
+        /** The frames encoded so far; queued only once the whole read is encoded. */
         final List<Frame> frames = new ArrayList<>();
+        final long frameLimit;
         int count;
         long used;
         long next;
         boolean stopped;
+        /** Records and credit bytes in the {@code records} frame being written. */
+        int frameCount;
+        long frameUsed;
 
         Fill(Cursor cursor, RecordEncoder encoder, boolean batch, int readBytes) {
             this.cursor = cursor;
             this.encoder = encoder;
             this.batch = batch;
             this.next = cursor.next;
-            // Sized for what the read will likely encode to, so a large frame is not regrown and copied
-            // several times; never more than the frame can hold.
-            this.out = new StringBuilder(batch ? (int) Math.min(limits.bufferBytes() + 1024L, 2L * readBytes + 1024) : 512);
-            if (batch) {
-                encoder.batchStart(out, cursor.tp);
-            }
+            this.frameLimit = Math.min(MAX_BATCH_FRAME_BYTES, limits.bufferBytes());
+            // Sized for what a frame will likely hold (records and one separator each), so it is not
+            // regrown and copied several times; never more than a frame can hold.
+            this.out = new StringBuilder(batch ? (int) Math.min(frameLimit + frameLimit / 32 + 1024, 2L * readBytes + 1024) : 512);
         }
 
-        void add(ConsumedRecord r) {
-            if (stopped) {
-                return;
-            }
-            int mark = out.length();
-            if (batch && count > 0) {
-                encoder.batchSeparator(out);
+        /** Encodes one record; false (and nothing appended) once it does not fit. */
+        boolean add(ConsumedRecord r) {
+            if (batch && frameCount == 0) {
+                out.setLength(0);
+                encoder.batchStart(out, cursor.tp);
             } else if (!batch) {
                 out.setLength(0);
+            }
+            int mark = out.length();
+            if (batch && frameCount > 0) {
+                encoder.batchSeparator(out);
             }
             long size = encoder.record(out, cursor.tp, r);
             if (!credit.allows(size) || (count > 0 && used + size > limits.bufferBytes())) {
                 out.setLength(mark);
                 stopped = true;
-                return;
+                return false;
             }
             credit.spend(size);
             count++;
@@ -541,7 +557,25 @@ public final class SubscriptionSession {
             next = r.offset() + 1;
             if (!batch) {
                 frames.add(new Frame(out.toString(), size, cursor.tp, 1, next, false));
+                return true;
             }
+            frameCount++;
+            frameUsed += size;
+            if (frameUsed >= frameLimit) {
+                endFrame();
+            }
+            return true;
+        }
+
+        /** Closes the {@code records} frame being written, if it holds any record. */
+        void endFrame() {
+            if (!batch || frameCount == 0) {
+                return;
+            }
+            encoder.batchEnd(out);
+            frames.add(new Frame(out.toString(), frameUsed, cursor.tp, frameCount, next, false));
+            frameCount = 0;
+            frameUsed = 0;
         }
     }
 

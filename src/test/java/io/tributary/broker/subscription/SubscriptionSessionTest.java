@@ -396,6 +396,33 @@ class SubscriptionSessionTest {
     }
 
     @Test
+    void aBatchedReadOfMoreThanTheFrameLimitIsSplitIntoFramesOfAboutTheLimitInOrder() {
+        PartitionLog log = log(0);
+        String big = "x".repeat(1_000);
+        for (int i = 0; i < 1_000; i++) {
+            append(log, i + big);
+        }
+        FakeSink sink = new FakeSink();
+        SubscriptionLimits limits = new SubscriptionLimits(1_000_000, 1_000_000, 1L << 30, 1 << 20, 16);
+        SubscriptionSession s = session(sink, limits);
+        subscribe(s, log, new StartPosition.Earliest(), Framing.BATCH);
+        await(() -> sink.records().stream().mapToInt(f -> f.split("\\|").length).sum() == 1_000, "1000 records");
+        long record = ("orders-0@999=999" + big).length();
+        for (String f : sink.records()) {
+            assertTrue(f.startsWith("[") && f.endsWith("]"), "whole frames");
+            assertTrue(f.length() <= SubscriptionSession.MAX_BATCH_FRAME_BYTES + record + 300, "frame of " + f.length());
+        }
+        // About 1 MiB of records: four frames of a quarter MiB each per read of the buffer.
+        assertTrue(sink.records().size() >= 4, "frames: " + sink.records().size());
+        List<String> all = sink.records().stream()
+                .flatMap(f -> List.of(f.substring(1, f.length() - 1).split("\\|")).stream()).toList();
+        for (int i = 0; i < 1_000; i++) {
+            assertEquals("orders-0@" + i + "=" + i + big, all.get(i));
+        }
+        assertEquals(1_000L, s.delivered().get(new TopicPartition("orders", 0)));
+    }
+
+    @Test
     void partitionsAreServedInTurn() {
         PartitionLog p0 = log(0);
         PartitionLog p1 = log(1);

@@ -29,10 +29,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * subscribers. The client runs in this JVM on the same machine. See bench/ws/README.md.
  *
  * <p>Usage: {@code bin/bench-ws [--records N] [--record-size B] [--latency-samples N]
- * [--http-port P] [--topic T] [--modes record,batched] [--subscribers 1,10] [--no-latency]}.
+ * [--http-port P] [--topic T] [--modes record,batched] [--subscribers 1,10] [--no-latency]
+ * [--no-warm-up] [--broker-pid PID]}.
  * With {@code --http-port} it measures a broker already running on 127.0.0.1:P (as
  * {@code bin/bench-compare} does) instead of starting one; {@code --topic} names the preloaded
- * topic (created; it must not exist yet).
+ * topic (created; it must not exist yet). Before the timed runs one batched read of the topic by
+ * one subscriber warms the client (and the broker's path) and is not counted, unless
+ * {@code --no-warm-up}. Each run reports the client's CPU time and, with {@code --broker-pid}, the
+ * broker process's (from /proc).
  */
 public final class WsBenchmark {
 
@@ -44,6 +48,8 @@ public final class WsBenchmark {
     private static List<Boolean> modes = List.of(false, true);
     private static List<Integer> subscriberCounts = List.of(1, 10);
     private static boolean latency = true;
+    private static long brokerPid;
+    private static boolean warmUp = true;
 
     private WsBenchmark() {
     }
@@ -63,6 +69,8 @@ public final class WsBenchmark {
                 }).toList();
                 case "--subscribers" -> subscriberCounts = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
                 case "--no-latency" -> latency = false;
+                case "--broker-pid" -> brokerPid = Long.parseLong(args[++i]);
+                case "--no-warm-up" -> warmUp = false;
                 default -> throw new IllegalArgumentException("Unknown argument " + args[i]);
             }
         }
@@ -80,6 +88,12 @@ public final class WsBenchmark {
 
     private static void run() throws Exception {
         preload();
+        if (warmUp) {
+            // Not counted: the client is a fresh JVM, and a run of 50,000 batched records lasts a
+            // fraction of a second, so without this pass the first run measures the client's JIT
+            // compiler (and the broker's first reads of the topic) more than the delivery.
+            throughput(1, true, "Warm-up (not counted)");
+        }
         for (boolean batch : modes) {
             for (int subscribers : subscriberCounts) {
                 throughput(subscribers, batch);
@@ -131,14 +145,26 @@ public final class WsBenchmark {
         System.out.printf("Preloaded %d records in %d ms%n", records, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
 
-    /** Counts records and bytes; frames are not parsed, records in a batch are counted by their type tag. */
+    /**
+     * Counts records and bytes; frames are not parsed, records are counted by their type tag. Without
+     * arrival times (the throughput runs) each chunk the client hands over is searched as it comes,
+     * with the few chars before it that may hold the start of a tag split between chunks, instead of
+     * first copying every frame into one string: the client then does little more per byte than the
+     * JDK's own reading and UTF-8 decoding. With arrival times (the latency runs, one small record per
+     * frame) the whole frame is assembled to read its record's number.
+     */
     private static final class Counter implements WebSocket.Listener {
+        private static final String RECORD_TAG = "\"type\":\"record\"";
+
         final AtomicLong records = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
+        final AtomicLong frames = new AtomicLong();
         final CompletableFuture<Long> done = new CompletableFuture<>();
         final long expected;
         final Map<Long, Long> arrivals;
         private final StringBuilder partial = new StringBuilder();
+        /** The end of the previous chunk of this frame that could be the start of a tag. */
+        private String carry = "";
 
         Counter(long expected, Map<Long, Long> arrivals) {
             this.expected = expected;
@@ -152,6 +178,28 @@ public final class WsBenchmark {
 
         @Override
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            if (arrivals != null) {
+                return onWholeText(data, last);
+            }
+            String text = carry.isEmpty() ? data.toString() : carry + data;
+            bytes.addAndGet(data.length());
+            int n = 0;
+            for (int at = text.indexOf(RECORD_TAG); at >= 0; at = text.indexOf(RECORD_TAG, at + RECORD_TAG.length())) {
+                n++;
+            }
+            // A whole tag never fits in the carry, so none is counted twice.
+            carry = last ? "" : text.substring(Math.max(0, text.length() - (RECORD_TAG.length() - 1)));
+            if (last) {
+                frames.incrementAndGet();
+            }
+            // The run ends with the whole frame that holds the last record.
+            if (records.addAndGet(n) >= expected && last) {
+                done.complete(System.nanoTime());
+            }
+            return null;
+        }
+
+        private CompletionStage<?> onWholeText(CharSequence data, boolean last) {
             partial.append(data);
             if (!last) {
                 return null;
@@ -160,11 +208,12 @@ public final class WsBenchmark {
             String text = partial.toString();
             partial.setLength(0);
             bytes.addAndGet(text.length());
+            frames.incrementAndGet();
             int n = 0;
-            for (int at = text.indexOf("\"type\":\"record\""); at >= 0; at = text.indexOf("\"type\":\"record\"", at + 1)) {
+            for (int at = text.indexOf(RECORD_TAG); at >= 0; at = text.indexOf(RECORD_TAG, at + 1)) {
                 n++;
             }
-            if (arrivals != null && n == 1) {
+            if (n == 1) {
                 int at = text.indexOf("\"n\":");
                 if (at >= 0) {
                     int end = at + 4;
@@ -193,6 +242,11 @@ public final class WsBenchmark {
     }
 
     private static void throughput(int subscribers, boolean batch) throws Exception {
+        throughput(subscribers, batch, "Throughput");
+    }
+
+    /** One run: {@code subscribers} sessions each read every preloaded record from earliest; {@code label} starts its line. */
+    private static void throughput(int subscribers, boolean batch, String label) throws Exception {
         List<Counter> counters = new ArrayList<>();
         List<WebSocket> sockets = new ArrayList<>();
         for (int i = 0; i < subscribers; i++) {
@@ -200,6 +254,8 @@ public final class WsBenchmark {
             counters.add(c);
             sockets.add(open(c));
         }
+        long clientCpu0 = clientCpuNanos();
+        long brokerCpu0 = brokerCpuNanos();
         long start = System.nanoTime();
         for (WebSocket ws : sockets) {
             ws.sendText("{\"type\":\"credit\",\"records\":" + records + "}", true).join();
@@ -211,11 +267,16 @@ public final class WsBenchmark {
             end = Math.max(end, c.done.get(10, TimeUnit.MINUTES));
         }
         double seconds = (end - start) / 1e9;
+        double clientCpu = (clientCpuNanos() - clientCpu0) / 1e9;
+        double brokerCpu = (brokerCpuNanos() - brokerCpu0) / 1e9;
         long totalRecords = counters.stream().mapToLong(c -> c.records.get()).sum();
         long totalBytes = counters.stream().mapToLong(c -> c.bytes.get()).sum();
-        System.out.printf(Locale.ROOT, "Throughput %-7s %2d subscriber(s): %,10.0f records/s  %7.1f MB/s  (%,d records, %.1f MB of frames in %.2f s)%n",
-                batch ? "batched" : "record", subscribers, totalRecords / seconds, totalBytes / seconds / 1e6,
-                totalRecords, totalBytes / 1e6, seconds);
+        long frames = counters.stream().mapToLong(c -> c.frames.get()).sum();
+        System.out.printf(Locale.ROOT, "%s %-7s %2d subscriber(s): %,10.0f records/s  %7.1f MB/s  (%,d records, %.1f MB of frames in %.2f s)"
+                        + "  frames %,d  client CPU %.2f s%s%n",
+                label, batch ? "batched" : "record", subscribers, totalRecords / seconds, totalBytes / seconds / 1e6,
+                totalRecords, totalBytes / 1e6, seconds, frames, clientCpu,
+                brokerPid > 0 ? String.format(Locale.ROOT, "  broker CPU %.2f s", brokerCpu) : "");
         for (WebSocket ws : sockets) {
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
         }
@@ -274,6 +335,26 @@ public final class WsBenchmark {
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
         }
         // The next run subscribes from latest again; skip what this run produced.
+    }
+
+    /** CPU time of this (the client's) process so far. */
+    private static long clientCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /**
+     * User + system CPU time of the broker's process so far (from /proc, in clock ticks of 10 ms), or 0
+     * without {@code --broker-pid}. The command name in /proc/PID/stat may hold spaces: fields are
+     * counted after its closing parenthesis.
+     */
+    private static long brokerCpuNanos() throws java.io.IOException {
+        if (brokerPid <= 0) {
+            return 0;
+        }
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + brokerPid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
 
     private static long pct(long[] sorted, double p) {
