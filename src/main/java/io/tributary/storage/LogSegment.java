@@ -182,13 +182,22 @@ final class LogSegment implements AutoCloseable {
      * Index entries point at batch starts, one per index interval.
      */
     void append(MemoryRecords records) throws IOException {
+        List<MutableRecordBatch> batches = new ArrayList<>();
+        for (MutableRecordBatch batch : records.batches()) {
+            batches.add(batch);
+        }
+        append(records, batches);
+    }
+
+    /** {@link #append(MemoryRecords)} with the records' batches already listed, in order. */
+    void append(MemoryRecords records, List<MutableRecordBatch> batches) throws IOException {
         int position = log.sizeInBytes();
         log.append(records);
         long next = nextOffset;
         TimeIndex.TimestampOffset max = maxTimestampAndOffset;
         RecentBatch[] before = recentBatches;
         List<RecentBatch> appended = new ArrayList<>(2);
-        for (MutableRecordBatch batch : records.batches()) {
+        for (MutableRecordBatch batch : batches) {
             long lastOffset = batch.lastOffset();
             appended.add(new RecentBatch(batch.baseOffset(), lastOffset, position, batch.sizeInBytes()));
             if (batch.maxTimestamp() > max.timestamp()) {
