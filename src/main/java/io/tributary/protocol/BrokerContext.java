@@ -7,7 +7,6 @@ import io.tributary.coordination.ClusterMetadataStore;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.PartitionState;
-import io.tributary.metadata.TopicMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 
@@ -34,14 +33,23 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param clock          time
  * @param brokerConfigs  the broker's settings as DescribeConfigs shows them
  * @param groups         the group coordinator (this broker coordinates every group)
+ * @param topicIds       topic names by id, shared by the handlers of this listener
  */
 public record BrokerContext(BrokerInfo self, String clusterId, String listenerName, ClusterMetadataStore metadata,
                             ReplicaManager replicas, TopicService topics, boolean autoCreate, Executor executor,
                             ScheduledExecutorService scheduler, Clock clock,
-                            List<TopicService.ConfigEntry> brokerConfigs, GroupCoordinator groups) {
+                            List<TopicService.ConfigEntry> brokerConfigs, GroupCoordinator groups, TopicIds topicIds) {
 
     public BrokerContext {
         brokerConfigs = List.copyOf(brokerConfigs);
+    }
+
+    public BrokerContext(BrokerInfo self, String clusterId, String listenerName, ClusterMetadataStore metadata,
+                         ReplicaManager replicas, TopicService topics, boolean autoCreate, Executor executor,
+                         ScheduledExecutorService scheduler, Clock clock,
+                         List<TopicService.ConfigEntry> brokerConfigs, GroupCoordinator groups) {
+        this(self, clusterId, listenerName, metadata, replicas, topics, autoCreate, executor, scheduler, clock,
+                brokerConfigs, groups, new TopicIds());
     }
 
     /** The topic's name for an id, if such a topic exists. */
@@ -49,12 +57,7 @@ public record BrokerContext(BrokerInfo self, String clusterId, String listenerNa
         if (topicId == null || Uuid.ZERO_UUID.equals(topicId)) {
             return Optional.empty();
         }
-        for (TopicMetadata t : metadata.topics().values()) {
-            if (t.topicId().equals(topicId)) {
-                return Optional.of(t.name());
-            }
-        }
-        return Optional.empty();
+        return topicIds.name(metadata, topicId);
     }
 
     /** Requests since KIP-516 name a topic by id, older ones by name; either way, the name. */

@@ -79,7 +79,7 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
             return ctx.respondNow(first.response);
         }
         DelayedFetch delayed = new DelayedFetch(ctx, targets, req.maxBytes(), req.minBytes(), replicaId);
-        delayed.start(req.maxWaitMs());
+        delayed.start(req.maxWaitMs(), first.partitions());
         return delayed.result;
     }
 
@@ -87,7 +87,10 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
     private record Target(String topic, Uuid topicId, FetchRequestData.FetchPartition partition) {
     }
 
-    /** A read of every target, with the response and what it holds. */
+    /**
+     * A read of every target, with the response and what it holds; {@code partitions} are the
+     * targets' partitions in target order, null where a target could not be resolved.
+     */
     private record Read(FetchResponseData response, int bytes, boolean anyError, List<Partition> partitions) {
     }
 
@@ -114,10 +117,11 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
                     .setPreferredReadReplica(-1)
                     .setRecords(MemoryRecords.EMPTY);
             topic.partitions().add(data);
+            partitions.add(null);
             try {
                 String name = broker.resolveTopic(target.topic(), target.topicId());
                 Partition partition = broker.replicas().partitionOrThrow(new TopicPartition(name, p.partition()));
-                partitions.add(partition);
+                partitions.set(partitions.size() - 1, partition);
                 int limit = Math.min(Math.max(0, p.partitionMaxBytes()), budget);
                 LogReadInfo info = replicaId >= 0
                         ? partition.fetchForFollower(replicaId, p.fetchOffset(), limit, p.currentLeaderEpoch())
@@ -202,25 +206,23 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
             this.replicaId = replicaId;
         }
 
-        void start(int maxWaitMs) {
-            // Register before the re-read below so an append between the first read and now is not missed.
-            for (Target t : targets) {
-                try {
-                    String name = broker.resolveTopic(t.topic(), t.topicId());
-                    Partition partition = broker.replicas().partitionOrThrow(new TopicPartition(name, t.partition().partition()));
-                    if (watched.add(partition.log())) {
-                        partition.log().addListener(FetchApi.this);
-                    }
-                    TopicPartition tp = partition.topicPartition();
-                    waiting.compute(tp, (k, set) -> {
-                        Set<DelayedFetch> s = set == null ? ConcurrentHashMap.newKeySet() : set;
-                        s.add(this);
-                        return s;
-                    });
-                    registered.add(tp);
-                } catch (RuntimeException e) {
-                    // Reported by the read.
+        /** Waits on the partitions the first read found (in target order; null where none was). */
+        void start(int maxWaitMs, List<Partition> partitions) {
+            // Register before the check below so an append between the first read and now is not missed.
+            for (Partition partition : partitions) {
+                if (partition == null) {
+                    continue;
                 }
+                if (watched.add(partition.log())) {
+                    partition.log().addListener(FetchApi.this);
+                }
+                TopicPartition tp = partition.topicPartition();
+                waiting.compute(tp, (k, set) -> {
+                    Set<DelayedFetch> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+                    s.add(this);
+                    return s;
+                });
+                registered.add(tp);
             }
             try {
                 timer = broker.scheduler().schedule(() -> finish(true), maxWaitMs, TimeUnit.MILLISECONDS);
@@ -228,7 +230,26 @@ final class FetchApi implements KafkaApis.ApiHandler, PartitionLog.Listener {
                 finish(true);
                 return;
             }
-            tryComplete();
+            // A caught-up reader's fetch usually finds nothing new here: read again only if some
+            // partition moved past its fetch offset since the first read.
+            if (anyNewData(partitions)) {
+                tryComplete();
+            }
+        }
+
+        private boolean anyNewData(List<Partition> partitions) {
+            for (int i = 0; i < partitions.size(); i++) {
+                Partition partition = partitions.get(i);
+                if (partition == null) {
+                    continue;
+                }
+                PartitionLog log = partition.log();
+                long end = replicaId >= 0 ? log.logEndOffset() : log.highWatermark();
+                if (end > targets.get(i).partition().fetchOffset()) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void wake() {

@@ -61,6 +61,22 @@ final class LogSegment implements AutoCloseable {
     /** The largest timestamp in the segment and the (batch last) offset carrying it. */
     private volatile TimeIndex.TimestampOffset maxTimestampAndOffset;
     private volatile long nextOffset;
+    /**
+     * The batches appended last, oldest first, a contiguous run ending at the segment's last batch
+     * (empty after load, recovery or truncation). A consumer or follower that is caught up reads at
+     * the tail: with these its read needs neither the index nor the batch headers in the file, each
+     * of which costs a read system call and a buffer (up to one index interval of them per read).
+     * Replaced, never changed, under the append lock; read without a lock.
+     */
+    private volatile RecentBatch[] recentBatches = NO_RECENT_BATCHES;
+
+    /** Where a batch is in the file. */
+    private record RecentBatch(long baseOffset, long lastOffset, int position, int size) {
+    }
+
+    private static final RecentBatch[] NO_RECENT_BATCHES = new RecentBatch[0];
+    /** Covers the batches a caught-up reader is behind by, in all but bursts of tiny batches. */
+    static final int RECENT_BATCHES = 16;
 
     private LogSegment(Path dir, long baseOffset, FileRecords log, OffsetIndex offsetIndex, TimeIndex timeIndex,
             FileIo fileIo, int indexIntervalBytes, long createdMs) {
@@ -166,12 +182,24 @@ final class LogSegment implements AutoCloseable {
      * Index entries point at batch starts, one per index interval.
      */
     void append(MemoryRecords records) throws IOException {
+        List<MutableRecordBatch> batches = new ArrayList<>();
+        for (MutableRecordBatch batch : records.batches()) {
+            batches.add(batch);
+        }
+        append(records, batches);
+    }
+
+    /** {@link #append(MemoryRecords)} with the records' batches already listed, in order. */
+    void append(MemoryRecords records, List<MutableRecordBatch> batches) throws IOException {
         int position = log.sizeInBytes();
         log.append(records);
         long next = nextOffset;
         TimeIndex.TimestampOffset max = maxTimestampAndOffset;
-        for (MutableRecordBatch batch : records.batches()) {
+        RecentBatch[] before = recentBatches;
+        List<RecentBatch> appended = new ArrayList<>(2);
+        for (MutableRecordBatch batch : batches) {
             long lastOffset = batch.lastOffset();
+            appended.add(new RecentBatch(batch.baseOffset(), lastOffset, position, batch.sizeInBytes()));
             if (batch.maxTimestamp() > max.timestamp()) {
                 max = new TimeIndex.TimestampOffset(batch.maxTimestamp(), lastOffset);
             }
@@ -187,6 +215,31 @@ final class LogSegment implements AutoCloseable {
         }
         maxTimestampAndOffset = max;
         nextOffset = next;
+        recentBatches = lastBatches(before, appended);
+    }
+
+    private static RecentBatch[] lastBatches(RecentBatch[] before, List<RecentBatch> appended) {
+        int keepBefore = Math.max(0, Math.min(before.length, RECENT_BATCHES - appended.size()));
+        int fromAppended = Math.max(0, appended.size() - RECENT_BATCHES);
+        RecentBatch[] out = new RecentBatch[keepBefore + appended.size() - fromAppended];
+        System.arraycopy(before, before.length - keepBefore, out, 0, keepBefore);
+        for (int i = fromAppended; i < appended.size(); i++) {
+            out[keepBefore + i - fromAppended] = appended.get(i);
+        }
+        return out;
+    }
+
+    /** The slot of the first recent batch whose last offset is {@code >= offset}, or -1 if they do not cover it. */
+    private static int recentSlot(RecentBatch[] recent, long offset) {
+        if (recent.length == 0 || offset < recent[0].baseOffset() || offset > recent[recent.length - 1].lastOffset()) {
+            return -1;
+        }
+        for (int i = 0; i < recent.length; i++) {
+            if (offset <= recent[i].lastOffset()) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -194,6 +247,12 @@ final class LogSegment implements AutoCloseable {
      * it (so at most one index interval is scanned), or null if the segment has no such batch.
      */
     FileRecords.LogOffsetPosition translateOffset(long offset) {
+        RecentBatch[] recent = recentBatches;
+        int slot = recentSlot(recent, offset);
+        if (slot >= 0) {
+            RecentBatch b = recent[slot];
+            return new FileRecords.LogOffsetPosition(b.baseOffset(), b.position(), b.size());
+        }
         OffsetIndex.OffsetPosition start = offsetIndex.lookup(offset);
         try {
             return log.searchForOffsetFromPosition(offset, start.position());
@@ -208,32 +267,71 @@ final class LogSegment implements AutoCloseable {
      * {@code maxPosition}. Null if {@code startOffset} is past this segment's last batch.
      */
     Records read(long startOffset, int maxSize, int maxPosition, boolean minOneMessage) {
-        FileRecords.LogOffsetPosition start = translateOffset(startOffset);
-        if (start == null) {
-            return null;
+        RecentBatch[] recent = recentBatches;
+        int slot = recentSlot(recent, startOffset);
+        int startPosition;
+        if (slot >= 0) {
+            startPosition = recent[slot].position();
+        } else {
+            FileRecords.LogOffsetPosition start = translateOffset(startOffset);
+            if (start == null) {
+                return null;
+            }
+            startPosition = start.position;
         }
-        if (start.position >= maxPosition) {
+        if (startPosition >= maxPosition) {
             return MemoryRecords.EMPTY;
         }
-        int total = 0;
-        try {
-            for (FileChannelRecordBatch batch : log.batchesFrom(start.position)) {
-                int size = batch.sizeInBytes();
-                if (batch.position() + size > maxPosition) {
-                    break;
-                }
-                if ((long) total + size > maxSize) {
-                    if (total == 0 && minOneMessage) {
-                        total = size;
-                    }
-                    break;
-                }
-                total += size;
+        Extent extent = new Extent(maxSize, maxPosition, minOneMessage);
+        boolean more = true;
+        int scanFrom = startPosition;
+        if (slot >= 0) {
+            for (int i = slot; i < recent.length && more; i++) {
+                more = extent.add(recent[i].position(), recent[i].size());
             }
-        } catch (KafkaException e) {
-            throw unwrapIo(e);
+            scanFrom = startPosition + extent.total;
         }
-        return total == 0 ? MemoryRecords.EMPTY : log.slice(start.position, total);
+        if (more) {
+            try {
+                for (FileChannelRecordBatch batch : log.batchesFrom(scanFrom)) {
+                    if (!extent.add(batch.position(), batch.sizeInBytes())) {
+                        break;
+                    }
+                }
+            } catch (KafkaException e) {
+                throw unwrapIo(e);
+            }
+        }
+        return extent.total == 0 ? MemoryRecords.EMPTY : log.slice(startPosition, extent.total);
+    }
+
+    /** Whole batches from a start position, within a read's limits. */
+    private static final class Extent {
+        private final int maxSize;
+        private final int maxPosition;
+        private final boolean minOneMessage;
+        int total;
+
+        Extent(int maxSize, int maxPosition, boolean minOneMessage) {
+            this.maxSize = maxSize;
+            this.maxPosition = maxPosition;
+            this.minOneMessage = minOneMessage;
+        }
+
+        /** Takes the next batch if it fits; false once the read is complete. */
+        boolean add(int position, int size) {
+            if (position + size > maxPosition) {
+                return false;
+            }
+            if ((long) total + size > maxSize) {
+                if (total == 0 && minOneMessage) {
+                    total = size;
+                }
+                return false;
+            }
+            total += size;
+            return true;
+        }
     }
 
     /**
@@ -278,6 +376,7 @@ final class LogSegment implements AutoCloseable {
      * As {@link #recover(int)}; {@code compacted} accepts the offset gaps compaction leaves.
      */
     int recover(int maxIndexSize, boolean compacted) throws IOException {
+        recentBatches = NO_RECENT_BATCHES;
         offsetIndex.reset();
         timeIndex.reset();
         offsetIndex.resize(maxIndexSize);
@@ -349,6 +448,7 @@ final class LogSegment implements AutoCloseable {
      * offset-index entry was written, and on roll and close).
      */
     void loadTailState() throws IOException {
+        recentBatches = NO_RECENT_BATCHES;
         OffsetIndex.OffsetPosition last = offsetIndex.lastEntry();
         TimeIndex.TimestampOffset lastTime = timeIndex.lastEntry();
         TimeIndex.TimestampOffset max = lastTime == null
@@ -381,6 +481,7 @@ final class LogSegment implements AutoCloseable {
         if (at == null) {
             return 0;
         }
+        recentBatches = NO_RECENT_BATCHES;
         offsetIndex.truncateTo(offset);
         timeIndex.truncateTo(offset);
         int dropped = log.truncateTo(at.position);

@@ -510,7 +510,13 @@ public final class PartitionLog implements ReadableLog, AutoCloseable {
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
         failures.ensureOnline(logDir);
         LogConfig cfg = config;
-        int recordCount = validate(records, cfg);
+        // Each pass over records.batches() makes a buffer view, an iterator and a batch view per batch:
+        // one pass here serves every step of the append.
+        List<MutableRecordBatch> batches = new ArrayList<>(1);
+        for (MutableRecordBatch batch : records.batches()) {
+            batches.add(batch);
+        }
+        int recordCount = validate(records, batches, cfg);
         LogAppendInfo info;
         appendLock.lock();
         try {
@@ -518,7 +524,7 @@ public final class PartitionLog implements ReadableLog, AutoCloseable {
             long now = clock.millis();
             boolean logAppendTime = cfg.messageTimestampType() == TimestampType.LOG_APPEND_TIME;
             long first = end.offset();
-            Optional<ProducerStateManager.BatchMetadata> duplicate = producerState.checkAll(records.batches());
+            Optional<ProducerStateManager.BatchMetadata> duplicate = producerState.checkAll(batches);
             if (duplicate.isPresent()) {
                 // A retry of a batch already in the log: answer with where it went, append nothing.
                 ProducerStateManager.BatchMetadata d = duplicate.get();
@@ -531,7 +537,7 @@ public final class PartitionLog implements ReadableLog, AutoCloseable {
             }
             long next = first;
             long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-            for (MutableRecordBatch batch : records.batches()) {
+            for (MutableRecordBatch batch : batches) {
                 long delta = batch.lastOffset() - batch.baseOffset();
                 batch.setLastOffset(next + delta);
                 batch.setPartitionLeaderEpoch(leaderEpoch);
@@ -544,9 +550,9 @@ public final class PartitionLog implements ReadableLog, AutoCloseable {
             }
             LogSegment segment = maybeRoll(records.sizeInBytes(), next - 1, now, cfg);
             leaderEpochs.assign(leaderEpoch, first);
-            segment.append(records);
+            segment.append(records, batches);
             end = new LogEnd(segment.nextOffset(), segment, segment.size());
-            for (MutableRecordBatch batch : records.batches()) {
+            for (MutableRecordBatch batch : batches) {
                 producerState.update(batch, now);
             }
             unflushedMessages += recordCount;
@@ -700,14 +706,14 @@ public final class PartitionLog implements ReadableLog, AutoCloseable {
     }
 
     /** Checks every batch before anything is written; returns the number of records. */
-    private int validate(MemoryRecords records, LogConfig cfg) {
+    private int validate(MemoryRecords records, List<MutableRecordBatch> batches, LogConfig cfg) {
         if (records.sizeInBytes() > cfg.segmentBytes()) {
             throw new RecordBatchTooLargeException("Request of " + records.sizeInBytes()
                     + " bytes exceeds segment.bytes " + cfg.segmentBytes() + " of " + topicPartition);
         }
         int bytes = 0;
         int count = 0;
-        for (MutableRecordBatch batch : records.batches()) {
+        for (MutableRecordBatch batch : batches) {
             if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
                 throw new InvalidRecordException("Record batch magic " + batch.magic()
                         + " is not supported; only v2 is accepted");

@@ -102,6 +102,16 @@ public final class ProducerStateManager {
      * (DUPLICATE_SEQUENCE_NUMBER) since the request cannot be half appended.
      */
     public Optional<BatchMetadata> checkAll(Iterable<? extends RecordBatch> batches) {
+        java.util.Iterator<? extends RecordBatch> it = batches.iterator();
+        if (!it.hasNext()) {
+            return Optional.empty();
+        }
+        RecordBatch first = it.next();
+        if (!it.hasNext()) {
+            // The usual request: one batch per partition. Nothing comes after it, so there is nothing
+            // to check against a tentative record of it, and no state to copy and restore.
+            return check(first);
+        }
         Map<Long, Entry> saved = new HashMap<>();
         int count = 0;
         Optional<BatchMetadata> duplicate = Optional.empty();

@@ -323,6 +323,49 @@ class PartitionLogTest extends LogManagerTestBase {
     }
 
     @Test
+    void readsAtTheTailAndFurtherBackReturnTheSameWholeBatchesAsAScanOfTheFile() {
+        PartitionLog log = log(Map.of("index.interval.bytes", "256"));
+        int batches = 3 * LogSegment.RECENT_BATCHES;
+        List<Integer> sizes = new ArrayList<>();
+        for (int i = 0; i < batches; i++) {
+            MemoryRecords b = batch(i, 1, 0);
+            sizes.add(b.sizeInBytes());
+            log.appendAsLeader(b, 0);
+        }
+        for (int maxBatches : new int[] {1, 3, batches}) {
+            for (int from = 0; from < batches; from++) {
+                int maxBytes = 0;
+                for (int i = from; i < Math.min(batches, from + maxBatches); i++) {
+                    maxBytes += sizes.get(i);
+                }
+                int to = Math.min(batches, from + maxBatches);
+                assertEquals(expected(from, to), values(log.read(from, maxBytes, Long.MAX_VALUE, false).records()),
+                        "read at " + from + " of " + maxBytes + " bytes");
+                assertEquals(expected(from, from + 1), values(log.read(from, 1, Long.MAX_VALUE, true).records()),
+                        "one batch at " + from);
+                int capped = Math.min(to, from + 2);
+                assertEquals(expected(from, capped), values(log.read(from, maxBytes, capped, false).records()),
+                        "read at " + from + " below offset " + capped);
+            }
+        }
+    }
+
+    @Test
+    void aReadAtTheTailAfterTruncationSeesTheNewBatchesNotTheTruncatedOnes() {
+        PartitionLog log = log(Map.of());
+        for (int i = 0; i < 10; i++) {
+            log.appendAsLeader(batch(i, 1, 0), 0);
+        }
+        assertEquals(expected(8, 10), values(log.read(8, 4096, Long.MAX_VALUE, true).records()));
+        log.truncateTo(8);
+        assertEquals(0, log.read(8, 4096, Long.MAX_VALUE, true).records().sizeInBytes());
+        log.appendAsLeader(batch(Compression.NONE, 108, 1, 0, 40), 0);
+        log.appendAsLeader(batch(Compression.NONE, 109, 1, 0, 40), 0);
+        assertEquals(List.of("v108", "v109"), values(log.read(8, 4096, Long.MAX_VALUE, true).records()));
+        assertEquals(List.of("v7", "v108", "v109"), values(log.read(7, 4096, Long.MAX_VALUE, true).records()));
+    }
+
+    @Test
     void concurrentAppendersAndReadersSeeADenseConsistentLog() throws Exception {
         PartitionLog log = log(Map.of("segment.bytes", "20000", "index.interval.bytes", "256"));
         int writers = 4;
