@@ -30,7 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  * once ({@code linger.ms=0}) with the given acks.
  *
  * <p>Run with the kafka-tools classpath through the source launcher:
- * {@code java -cp CP bench/kafka/PacedLatency.java BOOTSTRAP TOPIC RATE SECONDS RECORD_SIZE ACKS}.
+ * {@code java -cp CP bench/kafka/PacedLatency.java BOOTSTRAP TOPIC RATE SECONDS RECORD_SIZE ACKS [WARM_UP_SECONDS]}:
+ * WARM_UP_SECONDS (default 0) of records at the same rate go first and are not timed.
  * Prints one line {@code LATENCY samples=N rate=R achieved=… behind_max=… p50=… p99=… p999=… max=…}:
  * {@code achieved} is the send rate reached (records/s, from the first send to the last),
  * {@code behind_max} how late the latest send was against its schedule, the rest the latencies
@@ -39,8 +40,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class PacedLatency {
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 6) {
-            System.err.println("Usage: PacedLatency BOOTSTRAP TOPIC RATE SECONDS RECORD_SIZE ACKS");
+        if (args.length != 6 && args.length != 7) {
+            System.err.println("Usage: PacedLatency BOOTSTRAP TOPIC RATE SECONDS RECORD_SIZE ACKS [WARM_UP_SECONDS]");
             System.exit(2);
         }
         String bootstrap = args[0];
@@ -50,6 +51,9 @@ public final class PacedLatency {
         int recordSize = Math.max(8, Integer.parseInt(args[4]));
         String acks = args[5];
         int total = rate * seconds;
+        // Records sent at the same rate before the measured ones and not timed, so both JVMs' JIT
+        // compilers and the clients' buffers are warm when timing starts.
+        int warmUp = args.length == 7 ? rate * Integer.parseInt(args[6]) : 0;
         // Written by the sender thread, read by the consumer's: an atomic array makes the write visible.
         AtomicLongArray sentAt = new AtomicLongArray(total);
         long[] latencyNanos = new long[total];
@@ -84,7 +88,21 @@ public final class PacedLatency {
 
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread sender = new Thread(() -> {
-                long start = System.nanoTime();
+                long warmStart = System.nanoTime();
+                for (int i = 0; i < warmUp && failure.get() == null; i++) {
+                    long due = warmStart + i * 1_000_000_000L / rate;
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    producer.send(new ProducerRecord<>(topic, ByteBuffer.allocate(recordSize).putLong(0, -2).array()),
+                            (m, e) -> {
+                                if (e != null) {
+                                    failure.compareAndSet(null, e);
+                                }
+                            });
+                }
+                long start = warmUp > 0 ? warmStart + warmUp * 1_000_000_000L / rate : System.nanoTime();
                 long maxBehind = 0;
                 long last = start;
                 for (int i = 0; i < total && failure.get() == null; i++) {
