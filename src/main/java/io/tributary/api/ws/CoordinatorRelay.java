@@ -266,14 +266,19 @@ final class CoordinatorRelay {
                 // Closing: the upstream is being drained (it has unbounded demand).
                 return null;
             }
-            client.send(text, failure -> {
+            client.send(text, thenNext(webSocket));
+            return null;
+        }
+
+        /** Once the client took what was relayed: the next upstream message, or the end of the relay. */
+        private Consumer<Throwable> thenNext(WebSocket webSocket) {
+            return failure -> {
                 if (failure == null) {
                     webSocket.request(1);
                 } else {
                     clientSendFailed(failure);
                 }
-            });
-            return null;
+            };
         }
 
         @Override
@@ -290,13 +295,7 @@ final class CoordinatorRelay {
                 return null;
             }
             ByteBuffer copy = ByteBuffer.allocate(message.remaining()).put(message.duplicate()).flip();
-            client.ping(copy, failure -> {
-                if (failure == null) {
-                    webSocket.request(1);
-                } else {
-                    clientSendFailed(failure);
-                }
-            });
+            client.ping(copy, thenNext(webSocket));
             return null;
         }
 
