@@ -122,25 +122,14 @@ public final class RecordService {
             Indexes indexes = indexesByPartition.get(e.getKey());
             int next = 0;
             for (MemoryRecords batch : e.getValue()) {
-                long first;
-                long appendTime;
                 int count = 0;
                 for (var b : batch.batches()) {
                     count += (int) (b.nextOffset() - b.baseOffset());
                 }
-                if (local.isPresent()) {
-                    Partition partition = local.get();
-                    LogAppendInfo info = partition.appendAsLeader(batch);
-                    first = info.firstOffset();
-                    count = (int) (info.lastOffset() - info.firstOffset() + 1);
-                    appendTime = partition.log().config().messageTimestampType() == TimestampType.LOG_APPEND_TIME
-                            ? info.logAppendTimeMs() : -1;
-                } else {
-                    LeaderForwarder.Appended appended = appendAtLeader(tp, batch);
-                    first = appended.baseOffset();
-                    appendTime = appended.logAppendTimeMs();
-                }
-                next = results(requests, indexes, next, first, count, appendTime, now, chosen, results);
+                LeaderForwarder.Appended appended = local.isPresent() ? appendLocally(local.get(), batch)
+                        : appendAtLeader(tp, batch);
+                next = results(requests, indexes, next, appended.baseOffset(), count, appended.logAppendTimeMs(), now,
+                        chosen, results);
             }
         }
         // Every slot is filled: the array needs no copy to become the answer.
@@ -233,12 +222,16 @@ public final class RecordService {
             return forwarder.produce(tp, batch);
         } catch (LeaderForwarder.LeaderIsLocal local) {
             // Leadership came here meanwhile.
-            LogAppendInfo info = replicas.partitionOrThrow(tp).appendAsLeader(batch);
-            Partition partition = replicas.partitionOrThrow(tp);
-            return new LeaderForwarder.Appended(info.firstOffset(),
-                    partition.log().config().messageTimestampType() == TimestampType.LOG_APPEND_TIME
-                            ? info.logAppendTimeMs() : -1);
+            return appendLocally(replicas.partitionOrThrow(tp), batch);
         }
+    }
+
+    /** Appends at this broker, which leads the partition; the append time only for LogAppendTime topics. */
+    private static LeaderForwarder.Appended appendLocally(Partition partition, MemoryRecords batch) {
+        LogAppendInfo info = partition.appendAsLeader(batch);
+        return new LeaderForwarder.Appended(info.firstOffset(),
+                partition.log().config().messageTimestampType() == TimestampType.LOG_APPEND_TIME
+                        ? info.logAppendTimeMs() : -1);
     }
 
     /**
