@@ -92,6 +92,17 @@ final class PlainJson {
         at++;
     }
 
+    /**
+     * {@code seen} (a bit per field index already read in this object) with {@code field} added; a
+     * repeated field is not plain (the tree takes the last one, this reader does not guess).
+     */
+    static int once(int seen, int field) {
+        if ((seen & 1 << field) != 0) {
+            throw NOT_PLAIN;
+        }
+        return seen | 1 << field;
+    }
+
     /** An object's field name and its colon: the index of the name in {@code names}. */
     int field(byte[][] names) {
         string();

@@ -83,10 +83,7 @@ final class V2BinaryScanner {
             int seen = 0;
             do {
                 int field = json.field(FIELDS);
-                if ((seen & 1 << field) != 0) {
-                    throw NOT_PLAIN;
-                }
-                seen |= 1 << field;
+                seen = PlainJson.once(seen, field);
                 boolean isNull = json.takeNull();
                 switch (field) {
                     case KEY -> key = isNull ? null : json.base64();

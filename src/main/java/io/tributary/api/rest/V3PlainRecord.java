@@ -60,10 +60,7 @@ final class V3PlainRecord {
             int seen = 0;
             do {
                 int field = json.field(FIELDS);
-                if ((seen & 1 << field) != 0) {
-                    throw NOT_PLAIN;
-                }
-                seen |= 1 << field;
+                seen = PlainJson.once(seen, field);
                 boolean isNull = json.takeNull();
                 switch (field) {
                     case PARTITION_ID -> {
